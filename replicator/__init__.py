@@ -1,0 +1,30 @@
+"""replicator: index replication by convex optimization.
+
+Minimize ex-ante tracking error to a benchmark, net of trading costs, under
+liquidity, turnover and other constraints.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from replicator import constraints, costs, exceptions, measures, risk
+from replicator.replicator import Replicator
+from replicator.result import ReplicationResult
+from replicator.solvers import Status, available_solvers
+
+try:
+    __version__ = version("replicator")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "ReplicationResult",
+    "Replicator",
+    "Status",
+    "__version__",
+    "available_solvers",
+    "constraints",
+    "costs",
+    "exceptions",
+    "measures",
+    "risk",
+]

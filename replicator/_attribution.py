@@ -1,0 +1,84 @@
+"""Assemble a ReplicationResult from a solved problem (numpy twins only)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from replicator.data._snapshot import MarketSnapshot
+from replicator.measures import turnover
+from replicator.result import ReplicationResult
+from replicator.solvers import SolverStats
+
+if TYPE_CHECKING:
+    from replicator.problem import CompiledProblem
+    from replicator.replicator import Replicator
+
+__all__ = ["build_result"]
+
+
+def build_result(
+    model: Replicator,
+    compiled: CompiledProblem,
+    snapshot: MarketSnapshot,
+    weights: np.ndarray,
+    trades: np.ndarray,
+    stats: SolverStats,
+) -> ReplicationResult:
+    """Price the solution with the numpy twins and pack the result."""
+    assets = snapshot.assets
+    # Non-investable names are forced to zero; clean solver round-off there.
+    weights = np.where(snapshot.investable, weights, 0.0)
+    trades = weights - snapshot.holdings
+    risk = model.risk
+    factor_var, specific_var = risk.evaluate_parts(weights, snapshot)
+    te2 = factor_var + specific_var
+    contrib = pd.Series(risk.contributions(weights, snapshot), index=assets)
+    if snapshot.groups is not None:
+        by_group = contrib.groupby(snapshot.groups.reindex(assets).to_numpy()).sum()
+    else:
+        by_group = pd.Series(dtype=float)
+    costs = {c.name: c.evaluate(trades, snapshot) for c in model.costs}
+    penalties = {
+        k.name: k.evaluate_penalty(weights, trades, snapshot)  # type: ignore[attr-defined]
+        for k in model.constraints
+        if getattr(k, "is_soft", False)
+    }
+    reports = tuple(k.report(weights, trades, snapshot) for k in model.constraints)
+    if snapshot.adv is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            usage = np.abs(trades) * snapshot.nav / snapshot.adv
+        usage = np.where(np.abs(trades) < 1e-12, 0.0, usage)
+        liquidity = pd.Series(usage, index=assets)
+    else:
+        liquidity = pd.Series(dtype=float)
+    blocked = ~snapshot.investable
+    cost_weight = 1.0 / (model.risk_aversion * model.horizon)
+    objective = te2 + cost_weight * sum(costs.values()) + sum(penalties.values())
+    return ReplicationResult(
+        weights=pd.Series(weights, index=assets, name="weight"),
+        trades=pd.Series(trades, index=assets, name="trade"),
+        holdings=pd.Series(snapshot.holdings, index=assets, name="holdings"),
+        benchmark=pd.Series(snapshot.benchmark, index=assets, name="benchmark"),
+        tracking_error=float(np.sqrt(max(te2, 0.0))),
+        tracking_variance=float(te2),
+        te_factor_variance=float(factor_var),
+        te_specific_variance=float(specific_var),
+        te_by_asset=contrib,
+        te_by_group=by_group,
+        costs=costs,
+        turnover=turnover(trades),
+        liquidity_usage=liquidity,
+        constraints=reports,
+        unreplicated_weight=float(snapshot.benchmark[blocked].sum()),
+        unreplicable=tuple(str(a) for a in assets[blocked & (snapshot.benchmark != 0)]),
+        cash=float(1.0 - weights.sum()),
+        nav=snapshot.nav,
+        objective=float(objective),
+        stats=stats,
+        returns_only=snapshot.returns_only,
+        date=snapshot.date,
+        penalties=penalties,
+    )

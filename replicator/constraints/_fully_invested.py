@@ -1,0 +1,95 @@
+"""Budget constraint: fully invested, optionally with a cash band."""
+
+from __future__ import annotations
+
+import cvxpy as cp
+import numpy as np
+
+from replicator.constraints._base import Constraint
+from replicator.data._snapshot import MarketSnapshot
+from replicator.terms import Interval, Variables
+from replicator.typing import FloatArray
+
+__all__ = ["FullyInvested"]
+
+
+class FullyInvested(Constraint):
+    """Invest the whole NAV, or keep cash inside a band.
+
+    Parameters
+    ----------
+    min_cash : float, default 0
+        Smallest cash weight.
+    max_cash : float, default 0
+        Largest cash weight. ``min_cash = max_cash = 0`` means fully invested.
+
+    Notes
+    -----
+    .. math:: 1 - c_{max} \\le \\mathbf 1^T w \\le 1 - c_{min}
+
+    Examples
+    --------
+    >>> import replicator as rp
+    >>> rp.constraints.FullyInvested()                  # sum(w) == 1
+    FullyInvested(min_cash=0.0, max_cash=0.0)
+    >>> band = rp.constraints.FullyInvested(max_cash=0.02)   # up to 2 % cash
+    """
+
+    _parameter_constraints = {
+        "min_cash": Interval(0, 1),
+        "max_cash": Interval(0, 1),
+    }
+    quantity = "invested weight"
+
+    def __init__(self, *, min_cash: float = 0.0, max_cash: float = 0.0) -> None:
+        self.min_cash = min_cash
+        self.max_cash = max_cash
+
+    @property
+    def name(self) -> str:
+        """Label used in reports and errors."""
+        if self.min_cash == 0 and self.max_cash == 0:
+            return "FullyInvested()"
+        return f"FullyInvested(cash in [{self.min_cash:g}, {self.max_cash:g}])"
+
+    def validate_params(self) -> None:
+        """Check the band as well as each bound."""
+        super().validate_params()
+        if self.min_cash > self.max_cash:
+            from replicator.exceptions import ConfigError
+
+            raise ConfigError(
+                f"FullyInvested needs min_cash <= max_cash; got min_cash="
+                f"{self.min_cash:g} > max_cash={self.max_cash:g}."
+            )
+
+    def rows(self, v: Variables) -> list[tuple[cp.Expression, cp.Expression]]:
+        """Two rows: the upper and the lower bound of the invested weight."""
+        total = cp.sum(v.weights)
+        return [
+            (total, cp.Constant(1.0 - self.min_cash)),
+            (-total, cp.Constant(-(1.0 - self.max_cash))),
+        ]
+
+    def constraints(self, v: Variables) -> list[cp.Constraint]:
+        """Use an equality when the band is empty (better for the solver)."""
+        if self.min_cash == self.max_cash:
+            return [cp.sum(v.weights) == 1.0 - self.min_cash]
+        return super().constraints(v)
+
+    def evaluate(
+        self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot
+    ) -> tuple[FloatArray, FloatArray]:
+        """Numpy twin of :meth:`rows`."""
+        total = float(np.sum(weights))
+        return (
+            np.array([total, -total]),
+            np.array([1.0 - self.min_cash, -(1.0 - self.max_cash)]),
+        )
+
+    def report(self, weights, trades, snapshot, tol=1e-6):  # type: ignore[no-untyped-def]
+        """Report the invested weight against its band."""
+        rep = super().report(weights, trades, snapshot, tol)
+        from dataclasses import replace
+
+        return replace(rep, value=float(np.sum(weights)), limit=1.0 - self.min_cash)

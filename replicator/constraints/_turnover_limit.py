@@ -1,0 +1,70 @@
+"""Turnover budget: total one-way turnover at most a limit."""
+
+from __future__ import annotations
+
+import cvxpy as cp
+import numpy as np
+
+from replicator.constraints._base import Constraint
+from replicator.measures import turnover
+from replicator.data._snapshot import MarketSnapshot
+from replicator.terms import Interval, Variables
+from replicator.typing import FloatArray
+
+__all__ = ["TurnoverLimit"]
+
+
+class TurnoverLimit(Constraint):
+    """Limit the one-way turnover of a rebalance.
+
+    Parameters
+    ----------
+    limit : float
+        Largest one-way turnover, as a fraction of NAV. One-way turnover is
+        half the sum of absolute trades *including the cash leg*, so selling
+        10 % of NAV and buying 10 % is a turnover of 0.10, and investing a fund
+        that is all cash is a turnover of 1.
+
+    Notes
+    -----
+    .. math::
+
+        \\tfrac12 \\Big(\\sum_i |t_i| + \\big|\\sum_i t_i\\big|\\Big) \\le \\tau
+
+    where the second term is the cash trade.
+
+    Examples
+    --------
+    >>> import replicator as rp
+    >>> rp.constraints.TurnoverLimit(0.2)
+    TurnoverLimit(limit=0.2)
+    """
+
+    _parameter_constraints = {"limit": Interval(0, None, "neither")}
+    quantity = "turnover"
+
+    def __init__(self, limit: float = 0.1) -> None:
+        self.limit = limit
+
+    def bind(self, snapshot: MarketSnapshot) -> None:
+        """Create the limit Parameter."""
+        super().bind(snapshot)
+        self._limit = cp.Parameter(nonneg=True)
+
+    def update(self, snapshot: MarketSnapshot) -> None:
+        """Write the limit."""
+        self._limit.value = float(self.limit)
+
+    def rows(self, v: Variables) -> list[tuple[cp.Expression, cp.Expression]]:
+        """``0.5 * (sum|t| + |sum t|) <= limit``."""
+        lhs = 0.5 * (cp.norm1(v.trades) + cp.abs(cp.sum(v.trades)))
+        return [(lhs, self._limit)]
+
+    def evaluate(
+        self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot
+    ) -> tuple[FloatArray, FloatArray]:
+        """Numpy twin of :meth:`rows`."""
+        return (
+            np.array([turnover(trades)]),
+            np.array([float(self.limit)]),
+        )

@@ -1,0 +1,84 @@
+"""Proportional (linear) exchange fee, with separate buy and sell rates."""
+
+from __future__ import annotations
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from replicator.costs._base import Cost
+from replicator.data._snapshot import MarketSnapshot
+from replicator.terms import Interval, Variables
+from replicator.typing import FloatArray
+
+__all__ = ["ProportionalFee"]
+
+
+class ProportionalFee(Cost):
+    """Fee proportional to traded notional, in basis points.
+
+    Parameters
+    ----------
+    bps : float or Series, default 0
+        Fee in bps of notional for both sides, scalar or per ticker.
+    buy_bps, sell_bps : float or Series, optional
+        Side-specific fees; each defaults to ``bps``.
+
+    Notes
+    -----
+    .. math::
+
+        C(t) = \\sum_i \\phi^{buy}_i\\,(t_i)_+ + \\phi^{sell}_i\\,(t_i)_-,
+        \\qquad \\phi = \\mathrm{bps}/10^4
+
+    Examples
+    --------
+    >>> import replicator as rp
+    >>> fee = rp.costs.ProportionalFee(bps=5)                  # 5 bp each way
+    >>> taker = rp.costs.ProportionalFee(buy_bps=10, sell_bps=8)
+    """
+
+    _parameter_constraints = {
+        "bps": Interval(0, 10_000, series=True),
+        "buy_bps": Interval(0, 10_000, series=True, allow_none=True),
+        "sell_bps": Interval(0, 10_000, series=True, allow_none=True),
+    }
+
+    def __init__(
+        self,
+        *,
+        bps: float | pd.Series = 0.0,
+        buy_bps: float | pd.Series | None = None,
+        sell_bps: float | pd.Series | None = None,
+    ) -> None:
+        self.bps = bps
+        self.buy_bps = buy_bps
+        self.sell_bps = sell_bps
+
+    def _rates(self, snapshot: MarketSnapshot) -> tuple[FloatArray, FloatArray]:
+        buy = self.bps if self.buy_bps is None else self.buy_bps
+        sell = self.bps if self.sell_bps is None else self.sell_bps
+        return (
+            snapshot.align(buy, f"{type(self).__name__}.buy_bps", 0.0) / 1e4,
+            snapshot.align(sell, f"{type(self).__name__}.sell_bps", 0.0) / 1e4,
+        )
+
+    def bind(self, snapshot: MarketSnapshot) -> None:
+        """Create the buy and sell rate Parameters."""
+        super().bind(snapshot)
+        self._buy = cp.Parameter(snapshot.n_assets, nonneg=True)
+        self._sell = cp.Parameter(snapshot.n_assets, nonneg=True)
+
+    def update(self, snapshot: MarketSnapshot) -> None:
+        """Write the per-asset rates."""
+        self._buy.value, self._sell.value = self._rates(snapshot)
+
+    def expression(self, v: Variables) -> cp.Expression:
+        """Fee as a cvxpy expression."""
+        return self._buy @ cp.pos(v.trades) + self._sell @ cp.neg(v.trades)
+
+    def evaluate(self, trades: FloatArray, snapshot: MarketSnapshot) -> float:
+        """Numpy twin of :meth:`expression`."""
+        buy, sell = self._rates(snapshot)
+        t = np.asarray(trades, dtype=float)
+        return float(buy @ np.maximum(t, 0) + sell @ np.maximum(-t, 0))

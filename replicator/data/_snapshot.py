@@ -1,0 +1,107 @@
+"""The market snapshot: everything a term needs to price one rebalance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from replicator.typing import BoolArray, FloatArray
+
+__all__ = ["MarketSnapshot"]
+
+
+@dataclass(frozen=True)
+class MarketSnapshot:
+    """Aligned numeric inputs of one solve, in the unit system of replicator.
+
+    Units: weights and trades are fractions of NAV; ``nav`` and ``adv`` are in
+    the same currency; ``volatility`` is the daily standard deviation of simple
+    returns (a fraction); fees are fractions (bps / 1e4) applied by the cost
+    terms themselves.
+
+    Parameters
+    ----------
+    assets : Index
+        Tickers of the modelled assets, in solver order. Benchmark constituents
+        that cannot be held are included and flagged in ``investable``.
+    benchmark : ndarray of shape (n_assets,)
+        Benchmark weights (zeros in returns-only mode).
+    holdings : ndarray of shape (n_assets,)
+        Current weights. Cash is ``1 - holdings.sum()``.
+    investable : ndarray of bool, shape (n_assets,)
+        False for constituents that may not be held.
+    nav : float
+        Net asset value, in currency.
+    adv : ndarray of shape (n_assets,) or None
+        Average daily traded value, in currency.
+    volatility : ndarray of shape (n_assets,) or None
+        Daily return volatility.
+    prices : ndarray of shape (n_assets,) or None
+        Prices, in currency.
+    groups : Series or None
+        Group label (e.g. sector) per asset, indexed by ticker.
+    periods_per_year : float
+        Annualization factor of the risk model (252 equities, 365 crypto).
+    returns_only : bool
+        True when the benchmark is given only as a return series.
+    date : object
+        Rebalance date, for messages.
+    extra : dict
+        Per-term market data keyed by name (e.g. AMM reserves, funding rates).
+    """
+
+    assets: pd.Index
+    benchmark: FloatArray
+    holdings: FloatArray
+    investable: BoolArray
+    nav: float = 1.0
+    adv: FloatArray | None = None
+    volatility: FloatArray | None = None
+    prices: FloatArray | None = None
+    groups: pd.Series | None = None
+    periods_per_year: float = 252.0
+    returns_only: bool = False
+    date: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_assets(self) -> int:
+        """Number of modelled assets."""
+        return len(self.assets)
+
+    def align(self, values: float | pd.Series, name: str, default: float) -> FloatArray:
+        """Broadcast a scalar or reindex a Series onto ``assets``.
+
+        Parameters
+        ----------
+        values : float or Series
+            A scalar applies to every asset; a Series is matched by ticker.
+        name : str
+            Name used in error messages.
+        default : float
+            Value for assets absent from the Series.
+
+        Returns
+        -------
+        ndarray of shape (n_assets,)
+        """
+        from replicator.data._validate import format_items
+        from replicator.exceptions import DataError
+
+        if isinstance(values, pd.Series):
+            s = values.astype(float)
+            s.index = s.index.map(str)
+            unknown = s.index.difference(self.assets)
+            if len(unknown):
+                raise DataError(
+                    f"{name} names {len(unknown)} tickers that are not in the "
+                    f"universe: {format_items(unknown)}. Remove them or add them "
+                    "to the returns."
+                )
+            out = s.reindex(self.assets).to_numpy(dtype=float)
+            out[np.isnan(out)] = default
+            return out
+        return np.full(self.n_assets, float(values))

@@ -1,0 +1,193 @@
+"""Build one parametrized (DPP) cvxpy problem from the terms, compile once.
+
+The objective, in the unit system of replicator (see :mod:`replicator.measures`):
+
+.. math::
+
+    \\min_{w, t}\\; S \\Big( \\mathrm{TE}^2(w)
+        + \\frac{1}{\\lambda H} \\sum_k C_k(t) + \\sum_j P_j(w, t) \\Big)
+    \\quad \\text{s.t.}\\quad t = w - w_0,\\; w_i = 0 \\text{ if not investable},
+    \\; \\text{constraints}
+
+with ``TE^2`` the annualized tracking variance, ``C_k`` one-off costs as a
+fraction of NAV, ``lambda`` the active risk aversion, ``H`` the holding horizon
+in years, ``P_j`` soft-constraint penalties and ``S`` a fixed scale that brings
+the objective to O(1) for the solver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import cvxpy as cp
+import numpy as np
+
+from replicator.constraints._base import Constraint
+from replicator.costs._base import Cost
+from replicator.data._snapshot import MarketSnapshot
+from replicator.exceptions import ModelError
+from replicator.risk._base import RiskModel
+from replicator.solvers import SolverStats, Status, choose_solver, run_solver
+from replicator.terms import Term, Variables
+
+__all__ = ["OBJECTIVE_SCALE", "CompiledProblem"]
+
+#: Objective scale: TE^2 in fraction^2/yr times 1e4 is TE^2 in %^2/yr, O(1).
+OBJECTIVE_SCALE = 1e4
+
+
+def _check_convex(term: Term, expr: cp.Expression, what: str) -> None:
+    if not expr.is_dcp(dpp=True):
+        kind = "convex" if expr.is_dcp() else "DCP"
+        raise ModelError(
+            f"{term.name} is not a valid convex term: its {what} is "
+            f"{'not DPP' if kind == 'convex' else 'not convex (not DCP)'} "
+            f"(curvature {expr.curvature}). A minimized cost must be convex in "
+            "the trades and every constraint must read convex <= concave; "
+            "remove the term or rewrite it."
+        )
+
+
+class CompiledProblem:
+    """One parametrized problem for a fixed universe and set of terms.
+
+    Parameters
+    ----------
+    risk : RiskModel
+        Fitted risk model.
+    costs : sequence of Cost
+    constraints : sequence of Constraint
+    snapshot : MarketSnapshot
+        Fixes the universe (asset order) and the mode.
+    n_factors : int
+        Row capacity of the risk factor Parameter.
+    cost_weight : float
+        ``1 / (risk_aversion * horizon)``.
+    """
+
+    def __init__(
+        self,
+        risk: RiskModel,
+        costs: Sequence[Cost],
+        constraints: Sequence[Constraint],
+        snapshot: MarketSnapshot,
+        *,
+        n_factors: int,
+        cost_weight: float,
+    ) -> None:
+        self.risk, self.costs, self.constraint_terms = risk, list(costs), list(
+            constraints
+        )
+        self.assets = snapshot.assets
+        self.returns_only = snapshot.returns_only
+        n = snapshot.n_assets
+        w = cp.Variable(n, name="weights")
+        t = cp.Variable(n, name="trades")
+        self.benchmark = cp.Parameter(n, name="benchmark")
+        self.holdings = cp.Parameter(n, name="holdings")
+        self.blocked = cp.Parameter(n, nonneg=True, name="blocked")
+        v = Variables(w, t, self.benchmark, self.holdings)
+
+        risk.bind(snapshot, n_factors)
+        for term in (*self.costs, *self.constraint_terms):
+            term.bind(snapshot)
+        tracking_variance = risk.expression(v)
+        _check_convex(risk, tracking_variance, "tracking variance")
+        v = replace(v, tracking_variance=tracking_variance)
+        self.variables = v
+        self.tracking_variance = tracking_variance
+
+        cost_exprs: list[cp.Expression] = []
+        aux: list[cp.Constraint] = []
+        for c in self.costs:
+            expr = c.expression(v)
+            _check_convex(c, expr, "cost expression")
+            cost_exprs.append(expr)
+            aux.extend(c.auxiliary())
+        self.cost_expressions = cost_exprs
+
+        hard: list[cp.Constraint] = [
+            t == w - self.holdings,
+            cp.multiply(self.blocked, w) == 0,
+        ]
+        penalties: list[cp.Expression] = []
+        te_is_constrained = False
+        for k in self.constraint_terms:
+            for lhs, rhs in k.rows(v):
+                _check_convex(k, lhs, "left-hand side")
+                _check_convex(k, -rhs, "right-hand side")
+            if getattr(k, "is_soft", False):
+                penalties.append(k.penalty_expression(v))  # type: ignore[attr-defined]
+            else:
+                hard.extend(k.constraints(v))
+                te_is_constrained |= bool(getattr(k, "caps_tracking_error", False))
+        # With a TE cap the objective is the cost; TE^2 stays as a tie-breaker.
+        te_weight = 1e-3 if te_is_constrained and cost_exprs else 1.0
+        total_cost = cp.sum(cp.hstack(cost_exprs)) if cost_exprs else cp.Constant(0)
+        objective = te_weight * tracking_variance + cost_weight * total_cost
+        if penalties:
+            objective = objective + cp.sum(cp.hstack(penalties))
+        self.problem = cp.Problem(
+            cp.Minimize(OBJECTIVE_SCALE * objective), hard + aux
+        )
+        self.problem_class = (
+            "socp"
+            if any(
+                term.problem_class != "qp"
+                for term in (*self.costs, *self.constraint_terms)
+            )
+            else "qp"
+        )
+
+    def update(self, snapshot: MarketSnapshot) -> None:
+        """Write a snapshot's numbers into every Parameter (no recompilation)."""
+        self.benchmark.value = snapshot.benchmark
+        self.holdings.value = snapshot.holdings
+        self.blocked.value = (~snapshot.investable).astype(float)
+        self.risk.update(snapshot)
+        for term in (*self.costs, *self.constraint_terms):
+            term.update(snapshot)
+
+    def solve(
+        self,
+        solver: str = "auto",
+        options: dict | None = None,
+        *,
+        fallback: bool = True,
+    ) -> SolverStats:
+        """Solve, falling back to another solver before giving up."""
+        name, reason = choose_solver(self.problem, solver)
+        stats = run_solver(self.problem, name, reason, options)
+        if stats.status is Status.OPTIMAL or not fallback:
+            return stats
+        attempts = list(stats.attempts)
+        for alt in ("CLARABEL", "OSQP", "SCS"):
+            if alt == name or alt not in cp.installed_solvers():
+                continue
+            if alt == "OSQP" and not self.problem.is_qp():
+                continue
+            alt_stats = run_solver(
+                self.problem,
+                alt,
+                f"fallback after {name} returned {stats.raw_status}",
+                None,
+            )
+            attempts.extend(alt_stats.attempts)
+            if alt_stats.status is Status.OPTIMAL or (
+                alt_stats.status.usable and not stats.status.usable
+            ):
+                stats = alt_stats
+            if stats.status is Status.OPTIMAL:
+                break
+            if stats.status in (Status.INFEASIBLE, Status.UNBOUNDED) and (
+                alt_stats.status == stats.status
+            ):
+                break
+        return replace(stats, attempts=tuple(attempts))
+
+    def solution(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(weights, trades)`` of the last solve as numpy arrays."""
+        w = np.asarray(self.variables.weights.value, dtype=float)
+        t = w - np.asarray(self.holdings.value, dtype=float)
+        return w, t

@@ -1,0 +1,538 @@
+"""The Replicator: risk + costs + constraints -> weights and trades."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from replicator.constraints._base import Constraint
+from replicator.costs._base import Cost
+from replicator.data._snapshot import MarketSnapshot
+from replicator.data._validate import (
+    check_nonnegative,
+    format_items,
+    require_aligned,
+    require_subset,
+    validate_returns,
+    validate_weights,
+)
+from replicator.exceptions import (
+    ConfigError,
+    DataError,
+    InaccurateSolutionWarning,
+    SolverFailedError,
+    UnboundedError,
+)
+from replicator.problem import CompiledProblem
+from replicator.problem._diagnose import diagnose_infeasibility
+from replicator.result import ReplicationResult
+from replicator.risk._base import RiskModel
+from replicator.risk._statistical_factor import StatisticalFactor
+from replicator.solvers import Status
+
+__all__ = ["Replicator"]
+
+logger = logging.getLogger("replicator")
+
+
+class Replicator:
+    """Minimize ex-ante tracking error net of trading costs, under constraints.
+
+    Parameters
+    ----------
+    risk : RiskModel, default StatisticalFactor(n_factors=10)
+        Risk model; estimated from ``returns`` at each solve unless given
+        directly (``rp.risk.Covariance``, ``rp.risk.FactorModel``).
+    costs : sequence of Cost
+        Trading-cost models (fractions of NAV).
+    constraints : sequence of Constraint
+        Hard constraints; wrap one in ``rp.constraints.Soft`` to penalize it.
+    risk_aversion : float, default 100
+        Active risk aversion ``lambda``: the objective is
+        ``TE^2 + cost / (lambda * horizon)``. With the default, paying 1 bp a
+        year of cost drag is worth removing a tracking error of 10 bp.
+    horizon : float, default 1
+        Holding horizon ``H`` in years over which one-off costs are amortized.
+    periods_per_year : float, default 252
+        Annualization of the risk model: 252 for equities, 365 for crypto.
+    solver : str, default "auto"
+        "auto" routes QPs to OSQP and conic problems to Clarabel; or a cvxpy
+        solver name.
+    solver_options : dict, optional
+        Options passed to the solver, over replicator's tight defaults.
+    fallback : bool, default True
+        Try another solver when the first fails or is inaccurate.
+
+    Notes
+    -----
+    Unit system: weights and trades are fractions of NAV; ``TE^2`` is the
+    annualized active variance; costs are one-off fractions of NAV. The
+    objective is
+
+    .. math::
+
+        \\min_w\\; (w-b)^T \\Sigma (w-b)
+            + \\frac{1}{\\lambda H} \\sum_k C_k(w - w_0)
+
+    A one-off cost ``C`` amortized over ``H`` years is an annual drag ``C/H``;
+    ``lambda`` converts that drag into active variance (mean-variance utility
+    ``-C/H - lambda TE^2``).
+
+    Examples
+    --------
+    >>> import replicator as rp
+    >>> model = rp.Replicator(
+    ...     risk=rp.risk.StatisticalFactor(n_factors=10),
+    ...     costs=[rp.costs.ProportionalFee(bps=5)],
+    ...     constraints=[rp.constraints.FullyInvested(), rp.constraints.LongOnly()],
+    ... )
+    """
+
+    def __init__(
+        self,
+        risk: RiskModel | None = None,
+        costs: Sequence[Cost] = (),
+        constraints: Sequence[Constraint] = (),
+        *,
+        risk_aversion: float = 100.0,
+        horizon: float = 1.0,
+        periods_per_year: float = 252.0,
+        solver: str = "auto",
+        solver_options: dict[str, Any] | None = None,
+        fallback: bool = True,
+    ) -> None:
+        self.risk = risk if risk is not None else StatisticalFactor(n_factors=10)
+        self.costs = list(costs)
+        self.constraints = list(constraints)
+        self.risk_aversion = risk_aversion
+        self.horizon = horizon
+        self.periods_per_year = periods_per_year
+        self.solver = solver
+        self.solver_options = solver_options
+        self.fallback = fallback
+        self._compiled: CompiledProblem | None = None
+        self.n_compilations_ = 0
+
+    # ------------------------------------------------------------------ pickle
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_compiled"] = None
+        return state
+
+    def clone(self) -> Replicator:
+        """Return an unbound deep copy (for parallel workers)."""
+        new = copy.deepcopy(self)
+        new._compiled = None
+        return new
+
+    # --------------------------------------------------------------- checking
+    def _validate(self) -> None:
+        if not isinstance(self.risk, RiskModel):
+            raise ConfigError(
+                f"risk must be a replicator risk model (rp.risk.*); got "
+                f"{type(self.risk).__name__}."
+            )
+        for c in self.costs:
+            if not isinstance(c, Cost):
+                raise ConfigError(
+                    f"costs must hold rp.costs.* objects; got {type(c).__name__}."
+                )
+        for k in self.constraints:
+            if not isinstance(k, Constraint):
+                raise ConfigError(
+                    "constraints must hold rp.constraints.* objects; got "
+                    f"{type(k).__name__}."
+                )
+        for pname in ("risk_aversion", "horizon", "periods_per_year"):
+            value = getattr(self, pname)
+            if not isinstance(value, (int, float)) or not value > 0:
+                raise ConfigError(
+                    f"The '{pname}' parameter of Replicator must be a positive "
+                    f"float. Got {value!r} instead."
+                )
+        for term in (self.risk, *self.costs, *self.constraints):
+            term.validate_params()
+
+    # ----------------------------------------------------------- preparation
+    def prepare(
+        self,
+        returns: pd.DataFrame | None = None,
+        benchmark: pd.Series | None = None,
+        holdings: pd.Series | None = None,
+        *,
+        nav: float = 1.0,
+        adv: pd.Series | None = None,
+        volatility: pd.Series | None = None,
+        prices: pd.Series | None = None,
+        groups: pd.Series | None = None,
+        universe: Sequence[str] | pd.Index | None = None,
+        date: Any = None,
+        extra: dict[str, Any] | None = None,
+        fit: bool = True,
+    ) -> MarketSnapshot:
+        """Validate and align the inputs of a solve into a MarketSnapshot.
+
+        Also fits the risk model on ``returns`` (unless ``fit=False``). See
+        :meth:`solve` for the parameters.
+        """
+        self._validate()
+        if returns is not None:
+            returns = validate_returns(returns, "returns")
+        if benchmark is None:
+            raise DataError(
+                "benchmark is required: a Series of weights by ticker, or a "
+                "Series of benchmark returns by date (returns-only mode)."
+            )
+        if not isinstance(benchmark, pd.Series):
+            raise DataError(
+                f"benchmark must be a pandas Series; got {type(benchmark).__name__}."
+            )
+        returns_only = _is_return_series(benchmark, returns)
+        known = self._known_assets(returns)
+
+        if universe is not None:
+            universe_idx = pd.Index([str(u) for u in universe])
+            if known is not None:
+                require_subset(universe_idx, known, "universe", "the returns")
+        elif known is not None:
+            universe_idx = known
+        else:
+            universe_idx = None
+
+        if returns_only:
+            if returns is None:
+                raise DataError(
+                    "A benchmark given as a return series needs asset returns "
+                    "too: pass returns=... with the same dates."
+                )
+            bench_returns = benchmark.astype(float)
+            if bench_returns.isna().any() or not np.isfinite(bench_returns).all():
+                bad = bench_returns.index[~np.isfinite(bench_returns.to_numpy())]
+                raise DataError(
+                    f"benchmark returns have NaN or infinite values on "
+                    f"{format_items(bad)}. Fill or drop those dates."
+                )
+            require_aligned(returns.index, bench_returns.index, "returns", "benchmark")
+            assets = universe_idx if universe_idx is not None else returns.columns
+            bench_w = pd.Series(0.0, index=assets)
+        else:
+            bench_returns = None
+            bench_w = validate_weights(benchmark, "benchmark weights", sum_to_one=True)
+            bench_w = bench_w[bench_w != 0]
+            if known is not None:
+                require_subset(
+                    bench_w.index, known, "benchmark weights", "the returns"
+                )
+            base = universe_idx if universe_idx is not None else bench_w.index
+            assets = base.append(bench_w.index.difference(base))
+
+        if holdings is not None:
+            hold = validate_weights(holdings, "holdings")
+            unknown = hold.index.difference(assets)
+            if len(unknown):
+                if known is not None and len(unknown.difference(known)) == 0:
+                    assets = assets.append(unknown)
+                else:
+                    raise DataError(
+                        f"holdings has {len(unknown)} tickers that are in neither "
+                        f"the benchmark nor the universe: {format_items(unknown)}. "
+                        "Add their returns so the risk model covers them, or drop "
+                        "the positions."
+                    )
+        else:
+            hold = pd.Series(dtype=float)
+        assets = pd.Index([str(a) for a in assets])
+
+        investable = (
+            np.ones(len(assets), dtype=bool)
+            if universe_idx is None
+            else assets.isin(universe_idx)
+        )
+        snap_kwargs: dict[str, Any] = {}
+        for label, series in (("adv", adv), ("prices", prices)):
+            if series is not None:
+                s = validate_weights(series, label)
+                check_nonnegative(s, label)
+                snap_kwargs[label] = s.reindex(assets).to_numpy(dtype=float)
+        if volatility is not None:
+            s = validate_weights(volatility, "volatility")
+            check_nonnegative(s, "volatility")
+            snap_kwargs["volatility"] = s.reindex(assets).to_numpy(dtype=float)
+        elif returns is not None and len(returns) > 1:
+            cols = assets.intersection(returns.columns)
+            vol = returns[cols].std(ddof=1).reindex(assets)
+            snap_kwargs["volatility"] = vol.to_numpy(dtype=float)
+        if groups is not None:
+            if not isinstance(groups, pd.Series):
+                raise DataError("groups must be a Series of labels by ticker.")
+            g = groups.copy()
+            g.index = g.index.map(str)
+            missing = assets.difference(g.index)
+            if len(missing):
+                raise DataError(
+                    f"groups has no label for {len(missing)} assets: "
+                    f"{format_items(missing)}. Give every asset a group (use "
+                    "'Other' for the unclassified)."
+                )
+            snap_kwargs["groups"] = g.reindex(assets)
+        if not (isinstance(nav, (int, float)) and nav > 0 and np.isfinite(nav)):
+            raise DataError(f"nav must be a positive number; got {nav!r}.")
+
+        snapshot = MarketSnapshot(
+            assets=assets,
+            benchmark=bench_w.reindex(assets).fillna(0.0).to_numpy(dtype=float),
+            holdings=hold.reindex(assets).fillna(0.0).to_numpy(dtype=float),
+            investable=investable,
+            nav=float(nav),
+            periods_per_year=float(self.periods_per_year),
+            returns_only=returns_only,
+            date=date,
+            extra=dict(extra or {}),
+            **snap_kwargs,
+        )
+        if fit:
+            self._fit_risk(returns, bench_returns, assets)
+        return snapshot
+
+    def _known_assets(self, returns: pd.DataFrame | None) -> pd.Index | None:
+        if returns is not None:
+            return returns.columns
+        if not self.risk.needs_returns and hasattr(self.risk, "factors_"):
+            return self.risk.factors_.assets
+        if not self.risk.needs_returns:
+            self.risk.fit(None, periods_per_year=self.periods_per_year)
+            return self.risk.factors_.assets
+        return None
+
+    def _fit_risk(
+        self,
+        returns: pd.DataFrame | None,
+        bench_returns: pd.Series | None,
+        assets: pd.Index,
+    ) -> None:
+        if self.risk.needs_returns:
+            if returns is None:
+                raise DataError(
+                    f"{self.risk.name} is estimated from returns: pass returns=... "
+                    "(dates x tickers), or give the model directly with "
+                    "rp.risk.Covariance or rp.risk.FactorModel."
+                )
+            self.risk.fit(
+                returns[assets],
+                bench_returns,
+                periods_per_year=self.periods_per_year,
+            )
+        elif not hasattr(self.risk, "factors_"):
+            self.risk.fit(None, periods_per_year=self.periods_per_year)
+
+    # ------------------------------------------------------------------ solve
+    def solve(
+        self,
+        returns: pd.DataFrame | None = None,
+        benchmark: pd.Series | None = None,
+        holdings: pd.Series | None = None,
+        *,
+        nav: float = 1.0,
+        adv: pd.Series | None = None,
+        volatility: pd.Series | None = None,
+        prices: pd.Series | None = None,
+        groups: pd.Series | None = None,
+        universe: Sequence[str] | pd.Index | None = None,
+        date: Any = None,
+        extra: dict[str, Any] | None = None,
+    ) -> ReplicationResult:
+        """Solve for the weights and trades that minimize TE net of costs.
+
+        Parameters
+        ----------
+        returns : DataFrame of shape (n_dates, n_assets), optional
+            Daily simple returns, dates as rows and tickers as columns. Needed
+            unless the risk model is given directly.
+        benchmark : Series
+            Benchmark weights by ticker (summing to 1), or benchmark returns
+            by date (returns-only mode; same dates as ``returns``).
+        holdings : Series, optional
+            Current weights by ticker; omitted means all cash.
+        nav : float, default 1
+            Net asset value in currency (for liquidity and impact).
+        adv : Series, optional
+            Average daily traded value by ticker, same currency as ``nav``.
+        volatility : Series, optional
+            Daily return volatility by ticker (default: from ``returns``).
+        prices : Series, optional
+            Prices by ticker.
+        groups : Series, optional
+            Group (sector) label by ticker, for group constraints and the TE
+            decomposition.
+        universe : sequence of str, optional
+            Tickers that may be held. Benchmark constituents outside it keep
+            their benchmark weight and are proxied by the optimizer.
+        date : object, optional
+            Rebalance date, carried into the result and error messages.
+        extra : dict, optional
+            Term-specific market data (e.g. AMM reserves), keyed by name.
+
+        Returns
+        -------
+        ReplicationResult
+
+        Raises
+        ------
+        DataError
+            Malformed inputs (NaNs, duplicates, misaligned or missing assets).
+        InfeasibleError
+            The constraints conflict; the message names them.
+        SolverFailedError
+            Every solver failed.
+        """
+        snapshot = self.prepare(
+            returns,
+            benchmark,
+            holdings,
+            nav=nav,
+            adv=adv,
+            volatility=volatility,
+            prices=prices,
+            groups=groups,
+            universe=universe,
+            date=date,
+            extra=extra,
+        )
+        return self.solve_snapshot(snapshot)
+
+    def compiled_for(self, snapshot: MarketSnapshot) -> CompiledProblem:
+        """Return the compiled problem for this universe, compiling if needed."""
+        k = self.risk.factors_.n_factors
+        cp_ = self._compiled
+        if (
+            cp_ is None
+            or not cp_.assets.equals(snapshot.assets)
+            or cp_.returns_only != snapshot.returns_only
+            or self.risk.capacity < k
+        ):
+            logger.debug("compiling problem for %d assets", snapshot.n_assets)
+            self._compiled = CompiledProblem(
+                self.risk,
+                self.costs,
+                self.constraints,
+                snapshot,
+                n_factors=k,
+                cost_weight=1.0 / (self.risk_aversion * self.horizon),
+            )
+            self.n_compilations_ += 1
+        return self._compiled
+
+    def solve_snapshot(self, snapshot: MarketSnapshot) -> ReplicationResult:
+        """Solve a prepared snapshot (the risk model must be fitted)."""
+        compiled = self.compiled_for(snapshot)
+        compiled.update(snapshot)
+        stats = compiled.solve(self.solver, self.solver_options, fallback=self.fallback)
+        when = f" on {snapshot.date}" if snapshot.date is not None else ""
+        if stats.status is Status.INFEASIBLE:
+            raise diagnose_infeasibility(compiled, snapshot, stats)
+        if stats.status is Status.UNBOUNDED:
+            raise UnboundedError(
+                f"The problem is unbounded{when}: nothing limits the weights. Add "
+                "FullyInvested() or WeightBounds().",
+                status=str(stats.status),
+                solver=stats.solver,
+                date=snapshot.date,
+            )
+        if not stats.status.usable:
+            raise SolverFailedError(
+                f"Every solver failed{when} ({'; '.join(stats.attempts)}). Check the "
+                "inputs for extreme values, or pass solver_options (e.g. a larger "
+                "max_iter).",
+                status=str(stats.status),
+                solver=stats.solver,
+                date=snapshot.date,
+            )
+        if stats.status is Status.OPTIMAL_INACCURATE:
+            warnings.warn(
+                f"{stats.solver} returned an inaccurate solution{when} "
+                f"({stats.raw_status} after {stats.iterations} iterations). The "
+                "weights may be off the optimum; tighten solver_options or use "
+                "solver='CLARABEL'.",
+                InaccurateSolutionWarning,
+                stacklevel=3,
+            )
+        w, t = compiled.solution()
+        from replicator._attribution import build_result
+
+        return build_result(self, compiled, snapshot, w, t, stats)
+
+    # --------------------------------------------------------------- frontier
+    def frontier(
+        self,
+        returns: pd.DataFrame | None = None,
+        benchmark: pd.Series | None = None,
+        holdings: pd.Series | None = None,
+        *,
+        risk_aversions: Sequence[float] | None = None,
+        **market: Any,
+    ) -> pd.DataFrame:
+        """Sweep the TE-versus-cost trade-off.
+
+        Parameters
+        ----------
+        returns, benchmark, holdings, **market
+            As for :meth:`solve`.
+        risk_aversions : sequence of float, optional
+            Values of ``lambda`` to sweep; default 12 values log-spaced from
+            0.1 to 1e5.
+
+        Returns
+        -------
+        DataFrame
+            One row per ``risk_aversion``: ``tracking_error``, ``total_cost``
+            (fraction of NAV), ``turnover``, ``n_holdings``, ``status`` and one
+            column per cost term.
+        """
+        if risk_aversions is None:
+            risk_aversions = list(np.logspace(-1, 5, 12))
+        if not len(risk_aversions) or any(
+            not isinstance(x, (int, float)) or x <= 0 for x in risk_aversions
+        ):
+            raise ConfigError("risk_aversions must be a non-empty list of positive floats.")
+        snapshot = self.prepare(returns, benchmark, holdings, **market)
+        rows = []
+        for lam in risk_aversions:
+            model = self.clone()
+            model.risk_aversion = float(lam)
+            model.risk.factors_ = self.risk.factors_
+            res = model.solve_snapshot(snapshot)
+            row = {
+                "risk_aversion": float(lam),
+                "tracking_error": res.tracking_error,
+                "total_cost": res.total_cost,
+                "turnover": res.turnover,
+                "n_holdings": res.n_holdings,
+                "status": str(res.status),
+            }
+            row.update({f"cost:{k}": v for k, v in res.costs.items()})
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("risk_aversion")
+
+    def __repr__(self) -> str:
+        return (
+            f"Replicator(risk={self.risk!r}, costs={self.costs!r}, "
+            f"constraints={self.constraints!r}, risk_aversion={self.risk_aversion!r})"
+        )
+
+
+def _is_return_series(benchmark: pd.Series, returns: pd.DataFrame | None) -> bool:
+    """Decide whether ``benchmark`` is a return series (by date) or weights."""
+    idx = benchmark.index
+    if isinstance(idx, pd.DatetimeIndex):
+        return True
+    if returns is not None and len(idx):
+        overlap_dates = idx.isin(returns.index).mean()
+        overlap_tickers = pd.Index(idx.map(str)).isin(returns.columns).mean()
+        return bool(overlap_dates > overlap_tickers)
+    return False

@@ -1,0 +1,282 @@
+"""Base class of risk models: an estimator half and a tracking-variance term.
+
+Every risk model, however estimated, is rendered in one factor form:
+
+.. math::
+
+    \\mathrm{TE}^2(w) = \\lVert G w - g \\rVert_2^2
+                      + \\lVert s \\circ w - s \\circ b_s \\rVert_2^2 + c_0
+
+* ``G`` (k x n) is an annualized square-root factor of the systematic
+  covariance, ``G^T G = B F B^T`` (factor model) or the scaled centred returns
+  (sample covariance, ``k = n_dates``). No n x n matrix is formed.
+* ``g`` is the benchmark's image under the same factor: ``g = G b`` when the
+  benchmark is given by weights, or the benchmark's own loadings when it is
+  given only as a return series (the benchmark then enters as a fixed -1
+  position).
+* ``s`` are annualized specific volatilities, ``b_s`` the benchmark weights
+  (zero in returns-only mode) and ``c_0`` the benchmark's own specific variance
+  in returns-only mode.
+
+Units: ``TE^2`` is an annualized variance of active return (fraction^2 per
+year); ``sqrt(TE^2)`` is the annualized tracking error as a fraction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from replicator.data._snapshot import MarketSnapshot
+from replicator.data._validate import format_items, validate_returns
+from replicator.exceptions import DataError, MissingAssetsError, ModelError
+from replicator.terms import Term, Variables
+from replicator.typing import FloatArray
+
+__all__ = ["RiskFactors", "RiskModel"]
+
+
+@dataclass(frozen=True)
+class RiskFactors:
+    """A fitted risk model in annualized factor form (plain, picklable data).
+
+    Attributes
+    ----------
+    assets : Index
+        Tickers, in the column order of ``exposures``.
+    exposures : ndarray of shape (n_factors, n_assets)
+        ``G``: annualized square-root factor of the systematic covariance.
+    specific : ndarray of shape (n_assets,)
+        ``s``: annualized specific volatilities (may be zero).
+    benchmark_exposure : ndarray of shape (n_factors,) or None
+        Loadings of a benchmark given as a return series; None otherwise.
+    benchmark_specific_var : float
+        Annualized specific variance of that benchmark (0 otherwise).
+    """
+
+    assets: pd.Index
+    exposures: FloatArray
+    specific: FloatArray
+    benchmark_exposure: FloatArray | None = None
+    benchmark_specific_var: float = 0.0
+
+    @property
+    def n_factors(self) -> int:
+        """Number of rows of ``G``."""
+        return int(self.exposures.shape[0])
+
+    def subset(self, assets: pd.Index) -> RiskFactors:
+        """Return the factors restricted and reordered to ``assets``."""
+        missing = assets.difference(self.assets)
+        if len(missing):
+            raise MissingAssetsError(
+                f"The risk model has no data for {len(missing)} assets: "
+                f"{format_items(missing)}. Supply returns (or a covariance / factor "
+                "model) that cover every benchmark constituent and every holding."
+            )
+        idx = self.assets.get_indexer(assets)
+        return RiskFactors(
+            assets=assets,
+            exposures=self.exposures[:, idx],
+            specific=self.specific[idx],
+            benchmark_exposure=self.benchmark_exposure,
+            benchmark_specific_var=self.benchmark_specific_var,
+        )
+
+    def covariance_times(self, x: FloatArray) -> FloatArray:
+        """Return ``Sigma @ x`` without forming ``Sigma``."""
+        return self.exposures.T @ (self.exposures @ x) + self.specific**2 * x
+
+
+class RiskModel(Term):
+    """Base of risk models.
+
+    Subclasses implement :meth:`_fit_factors`, which turns validated returns
+    (and, in returns-only mode, the benchmark's returns) into a
+    :class:`RiskFactors`. The base supplies the cvxpy term and its numpy twin.
+
+    Attributes
+    ----------
+    factors_ : RiskFactors
+        The fitted model, set by :meth:`fit`.
+    """
+
+    needs_returns: ClassVar[bool] = True
+    min_observations: ClassVar[int] = 2
+
+    # ----------------------------------------------------------- estimator half
+    def fit(
+        self,
+        returns: pd.DataFrame | None,
+        benchmark_returns: pd.Series | None = None,
+        *,
+        periods_per_year: float = 252.0,
+    ) -> RiskModel:
+        """Estimate the model.
+
+        Parameters
+        ----------
+        returns : DataFrame of shape (n_dates, n_assets) or None
+            Daily simple returns. None only for models given directly.
+        benchmark_returns : Series of shape (n_dates,), optional
+            The benchmark's returns, in returns-only mode. The model is then
+            estimated jointly on assets and benchmark.
+        periods_per_year : float, default 252
+            Annualization factor (252 for equities, 365 for crypto).
+
+        Returns
+        -------
+        self
+        """
+        self.validate_params()
+        if self.needs_returns:
+            if returns is None:
+                raise DataError(
+                    f"{type(self).__name__} is estimated from returns, but no "
+                    "returns were given. Pass returns=..., or use "
+                    "rp.risk.Covariance / rp.risk.FactorModel to give the model "
+                    "directly."
+                )
+            returns = validate_returns(returns, "returns")
+            n_obs = returns.shape[0]
+            if n_obs < self.min_observations:
+                raise DataError(
+                    f"{self.name} needs at least {self.min_observations} return "
+                    f"observations; got {n_obs}. Use a longer lookback window."
+                )
+        self.factors_ = self._fit_factors(returns, benchmark_returns, periods_per_year)
+        return self
+
+    def _fit_factors(
+        self,
+        returns: pd.DataFrame | None,
+        benchmark_returns: pd.Series | None,
+        periods_per_year: float,
+    ) -> RiskFactors:
+        raise NotImplementedError
+
+    @staticmethod
+    def _joint(
+        returns: pd.DataFrame, benchmark_returns: pd.Series | None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return asset returns and benchmark returns as aligned arrays."""
+        if benchmark_returns is None:
+            return returns.to_numpy(dtype=float), None
+        return (
+            returns.to_numpy(dtype=float),
+            benchmark_returns.reindex(returns.index).to_numpy(dtype=float),
+        )
+
+    # ------------------------------------------------------------ term half
+    def bind(self, snapshot: MarketSnapshot, n_factors: int | None = None) -> None:
+        """Create the factor Parameters for this universe.
+
+        Parameters
+        ----------
+        snapshot : MarketSnapshot
+            The universe.
+        n_factors : int, optional
+            Row capacity of ``G``. Later fits with fewer rows are zero-padded;
+            more rows need a new bind (a recompilation).
+        """
+        self.validate_params()
+        n = snapshot.n_assets
+        k = int(n_factors if n_factors is not None else self.factors_.n_factors)
+        self._capacity = max(k, 1)
+        self._G = cp.Parameter((self._capacity, n), name="risk_G")
+        self._g = cp.Parameter(self._capacity, name="risk_g")
+        self._s = cp.Parameter(n, nonneg=True, name="risk_s")
+        self._sb = cp.Parameter(n, name="risk_sb")
+        self._c0 = cp.Parameter(nonneg=True, name="risk_c0")
+
+    @property
+    def capacity(self) -> int:
+        """Row capacity of the bound ``G`` parameter."""
+        return getattr(self, "_capacity", 0)
+
+    def update(self, snapshot: MarketSnapshot) -> None:
+        """Write the fitted factors, aligned to the snapshot, into Parameters."""
+        f = self.factors_.subset(snapshot.assets)
+        k = f.n_factors
+        if k > self._capacity:
+            raise ModelError(
+                f"{self.name} has {k} factor rows but was compiled for "
+                f"{self._capacity}; rebind the model."
+            )
+        G = np.zeros((self._capacity, snapshot.n_assets))
+        G[:k] = f.exposures
+        g = np.zeros(self._capacity)
+        if snapshot.returns_only:
+            if f.benchmark_exposure is None:
+                raise ModelError(
+                    f"{self.name} was fitted without the benchmark's returns, so "
+                    "it cannot price a returns-only benchmark. Pass the "
+                    "benchmark return series to solve()."
+                )
+            g[:k] = f.benchmark_exposure
+            sb = np.zeros(snapshot.n_assets)
+            c0 = f.benchmark_specific_var
+        else:
+            g[:k] = f.exposures @ snapshot.benchmark
+            sb = f.specific * snapshot.benchmark
+            c0 = 0.0
+        self._G.value = G
+        self._g.value = g
+        self._s.value = f.specific
+        self._sb.value = sb
+        self._c0.value = float(c0)
+
+    def factor_expression(self, v: Variables) -> cp.Expression:
+        """Systematic part ``||G w - g||^2``."""
+        return cp.sum_squares(self._G @ v.weights - self._g)
+
+    def specific_expression(self, v: Variables) -> cp.Expression:
+        """Specific part ``||s*w - s*b||^2 + c0``."""
+        return cp.sum_squares(cp.multiply(self._s, v.weights) - self._sb) + self._c0
+
+    def expression(self, v: Variables) -> cp.Expression:
+        """Annualized tracking variance ``TE^2(w)`` as a cvxpy expression."""
+        return self.factor_expression(v) + self.specific_expression(v)
+
+    def evaluate_parts(
+        self, weights: FloatArray, snapshot: MarketSnapshot
+    ) -> tuple[float, float]:
+        """Numpy twin: return the (factor, specific) parts of ``TE^2``."""
+        f = self.factors_.subset(snapshot.assets)
+        w = np.asarray(weights, dtype=float)
+        if snapshot.returns_only:
+            g = f.benchmark_exposure
+            b = np.zeros_like(w)
+            c0 = f.benchmark_specific_var
+        else:
+            b = snapshot.benchmark
+            g = f.exposures @ b
+            c0 = 0.0
+        factor = float(np.sum((f.exposures @ w - g) ** 2))
+        specific = float(np.sum((f.specific * (w - b)) ** 2) + c0)
+        return factor, specific
+
+    def evaluate(self, weights: FloatArray, snapshot: MarketSnapshot) -> float:
+        """Numpy twin of :meth:`expression`: annualized ``TE^2``."""
+        return float(sum(self.evaluate_parts(weights, snapshot)))
+
+    def contributions(self, weights: FloatArray, snapshot: MarketSnapshot) -> FloatArray:
+        """Per-asset contributions to ``TE^2`` (Euler decomposition).
+
+        Returns ``a_i (Sigma a)_i`` for weights mode, with ``a = w - b``; they
+        sum to ``TE^2``. In returns-only mode the benchmark's own share (its
+        covariance with the portfolio and its specific variance) is not
+        attributed to an asset, so the contributions sum to ``TE^2`` minus that
+        share.
+        """
+        f = self.factors_.subset(snapshot.assets)
+        w = np.asarray(weights, dtype=float)
+        if snapshot.returns_only:
+            resid = f.exposures @ w - f.benchmark_exposure
+            return w * (f.exposures.T @ resid + f.specific**2 * w)
+        a = w - snapshot.benchmark
+        return a * f.covariance_times(a)

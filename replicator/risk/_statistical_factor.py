@@ -1,0 +1,105 @@
+"""Statistical (PCA) factor model: k principal components plus specific risk."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from replicator.risk._base import RiskFactors, RiskModel
+from replicator.risk._sample import centred_factor
+from replicator.terms import Interval
+
+__all__ = ["StatisticalFactor", "pca_factors"]
+
+
+def pca_factors(
+    G_full: np.ndarray, n_factors: int, min_specific: float = 1e-10
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split a square-root factor into ``k`` principal factors and specifics.
+
+    Parameters
+    ----------
+    G_full : ndarray of shape (n_dates, n_cols)
+        Square-root factor of the (annualized) sample covariance.
+    n_factors : int
+        Number of principal components kept.
+    min_specific : float
+        Floor of the specific variances.
+
+    Returns
+    -------
+    exposures : ndarray of shape (k, n_cols)
+    specific : ndarray of shape (n_cols,)
+        Specific volatilities.
+
+    Notes
+    -----
+    With the thin SVD :math:`G = U S V^T`, the factor part is
+    :math:`S_k V_k^T` and the specific variance is
+    :math:`\\mathrm{diag}(G^T G) - \\mathrm{diag}(V_k S_k^2 V_k^T)`.
+    """
+    _, S, Vt = np.linalg.svd(G_full, full_matrices=False)
+    k = min(n_factors, len(S))
+    exposures = S[:k, None] * Vt[:k]
+    total = np.sum(G_full**2, axis=0)
+    spec = np.maximum(total - np.sum(exposures**2, axis=0), min_specific)
+    return exposures, np.sqrt(spec)
+
+
+class StatisticalFactor(RiskModel):
+    """PCA factor model with ``n_factors`` components and specific variances.
+
+    Parameters
+    ----------
+    n_factors : int, default 10
+        Number of principal components.
+
+    Notes
+    -----
+    .. math::
+
+        \\Sigma = B F B^T + D, \\qquad
+        \\mathrm{TE}^2 = \\lVert F^{1/2} B^T (w - b) \\rVert^2
+                      + \\lVert D^{1/2} (w - b) \\rVert^2
+
+    estimated from the annualized sample covariance by its top ``k``
+    eigenpairs; ``D`` is the residual diagonal. In returns-only mode the
+    benchmark is a column of the PCA and ``b`` is replaced by its loadings.
+
+    Examples
+    --------
+    >>> import replicator as rp
+    >>> risk = rp.risk.StatisticalFactor(n_factors=10)
+    """
+
+    _parameter_constraints = {"n_factors": Interval(1, None, integer=True)}
+
+    def __init__(self, *, n_factors: int = 10) -> None:
+        self.n_factors = n_factors
+
+    @property
+    def min_observations(self) -> int:  # type: ignore[override]
+        """At least ``n_factors + 1`` observations are needed."""
+        return int(self.n_factors) + 1
+
+    def _fit_factors(
+        self,
+        returns: pd.DataFrame | None,
+        benchmark_returns: pd.Series | None,
+        periods_per_year: float,
+    ) -> RiskFactors:
+        assert returns is not None
+        X, xb = self._joint(returns, benchmark_returns)
+        data = X if xb is None else np.column_stack([X, xb])
+        exposures, specific = pca_factors(
+            centred_factor(data, periods_per_year), int(self.n_factors)
+        )
+        if xb is None:
+            return RiskFactors(returns.columns, exposures, specific)
+        return RiskFactors(
+            assets=returns.columns,
+            exposures=exposures[:, :-1],
+            specific=specific[:-1],
+            benchmark_exposure=exposures[:, -1],
+            benchmark_specific_var=float(specific[-1] ** 2),
+        )

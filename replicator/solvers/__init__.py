@@ -1,0 +1,19 @@
+"""Solver adapters (internal): status mapping, routing, defaults."""
+
+from replicator.solvers._base import (
+    DEFAULT_OPTIONS,
+    SolverStats,
+    Status,
+    available_solvers,
+    choose_solver,
+    run_solver,
+)
+
+__all__ = [
+    "DEFAULT_OPTIONS",
+    "SolverStats",
+    "Status",
+    "available_solvers",
+    "choose_solver",
+    "run_solver",
+]

@@ -1,0 +1,188 @@
+"""Solver adapters: run a cvxpy problem, map the status, time it.
+
+This layer knows nothing about finance. It sees a ``cp.Problem`` and returns a
+:class:`SolverStats`.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import cvxpy as cp
+
+__all__ = [
+    "DEFAULT_OPTIONS",
+    "SolverStats",
+    "Status",
+    "available_solvers",
+    "choose_solver",
+    "run_solver",
+]
+
+
+class Status(str, Enum):
+    """Outcome of a solve, independent of the solver."""
+
+    OPTIMAL = "optimal"
+    OPTIMAL_INACCURATE = "optimal_inaccurate"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    FAILED = "failed"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def usable(self) -> bool:
+        """True when a solution vector is available."""
+        return self in (Status.OPTIMAL, Status.OPTIMAL_INACCURATE)
+
+
+STATUS_MAP: dict[str, Status] = {
+    cp.OPTIMAL: Status.OPTIMAL,
+    cp.OPTIMAL_INACCURATE: Status.OPTIMAL_INACCURATE,
+    cp.INFEASIBLE: Status.INFEASIBLE,
+    cp.INFEASIBLE_INACCURATE: Status.INFEASIBLE,
+    cp.UNBOUNDED: Status.UNBOUNDED,
+    cp.UNBOUNDED_INACCURATE: Status.UNBOUNDED,
+    cp.USER_LIMIT: Status.FAILED,
+    cp.SOLVER_ERROR: Status.FAILED,
+}
+
+#: Default solver settings. The objective is scaled to O(1) by the problem
+#: builder; at OSQP's default eps=1e-3 the reported optimum of large factor
+#: problems can be several times the true one, so the tolerances are tight and
+#: solution polishing is on. Clarabel's interior-point defaults are accurate.
+DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
+    "OSQP": {
+        "eps_abs": 1e-7,
+        "eps_rel": 1e-7,
+        "max_iter": 100_000,
+        "polish": True,
+        "adaptive_rho_interval": 25,
+    },
+    "CLARABEL": {"max_iter": 500},
+    "SCS": {"eps_abs": 1e-8, "eps_rel": 1e-8, "max_iters": 200_000},
+}
+
+
+@dataclass(frozen=True)
+class SolverStats:
+    """What the solver did.
+
+    Attributes
+    ----------
+    status : Status
+        Mapped status.
+    raw_status : str
+        The solver's own status string (through cvxpy).
+    solver : str
+        Solver that produced the solution.
+    reason : str
+        Why this solver ran (routing or fallback).
+    iterations : int or None
+        Solver iterations.
+    solve_time : float
+        Seconds inside the solver.
+    setup_time : float
+        Seconds of solver setup (None-safe: 0 when unknown).
+    compile_time : float
+        Seconds of cvxpy canonicalization (0 on re-solves of a DPP problem).
+    wall_time : float
+        Wall-clock seconds of the whole call.
+    attempts : tuple of str
+        Every solver tried, in order, with its status.
+    """
+
+    status: Status
+    raw_status: str
+    solver: str
+    reason: str
+    iterations: int | None
+    solve_time: float
+    setup_time: float
+    compile_time: float
+    wall_time: float
+    attempts: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-friendly dict."""
+        return {
+            "status": str(self.status),
+            "raw_status": self.raw_status,
+            "solver": self.solver,
+            "reason": self.reason,
+            "iterations": self.iterations,
+            "solve_time": self.solve_time,
+            "setup_time": self.setup_time,
+            "compile_time": self.compile_time,
+            "wall_time": self.wall_time,
+            "attempts": list(self.attempts),
+        }
+
+
+def available_solvers() -> list[str]:
+    """Names of the installed cvxpy solvers replicator can use."""
+    known = ["OSQP", "CLARABEL", "SCS", "HIGHS", "PIQP", "ECOS"]
+    installed = set(cp.installed_solvers())
+    return [s for s in known if s in installed]
+
+
+def choose_solver(problem: cp.Problem, requested: str = "auto") -> tuple[str, str]:
+    """Pick a solver and say why.
+
+    A problem with only linear and quadratic terms is a QP and goes to OSQP; a
+    problem with power, AMM or second-order-cone terms goes to Clarabel.
+    """
+    if requested.upper() != "AUTO":
+        return requested.upper(), f"requested solver={requested!r}"
+    if problem.is_qp():
+        return "OSQP", "problem is a QP (linear and quadratic terms only)"
+    return "CLARABEL", "problem has conic terms (power, AMM or TE cap): SOCP"
+
+
+def run_solver(
+    problem: cp.Problem,
+    solver: str,
+    reason: str,
+    options: dict[str, Any] | None = None,
+    *,
+    warm_start: bool = True,
+) -> SolverStats:
+    """Solve ``problem`` with ``solver`` and collect statistics.
+
+    Solver exceptions are caught and reported as ``Status.FAILED``; cvxpy's own
+    "inaccurate" warning is suppressed because the caller turns the status into
+    a replicator warning.
+    """
+    opts = dict(DEFAULT_OPTIONS.get(solver, {}))
+    opts.update(options or {})
+    t0 = time.perf_counter()
+    raw = "error"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            problem.solve(solver=solver, warm_start=warm_start, **opts)
+        raw = str(problem.status)
+    except cp.error.SolverError as exc:
+        raw = f"solver_error: {str(exc).splitlines()[0] if str(exc) else exc!r}"
+    wall = time.perf_counter() - t0
+    failed = raw == "error" or raw.startswith("solver_error")
+    stats = None if failed else problem.solver_stats
+    status = Status.FAILED if failed else STATUS_MAP.get(raw, Status.FAILED)
+    return SolverStats(
+        status=status,
+        raw_status=raw,
+        solver=solver,
+        reason=reason,
+        iterations=getattr(stats, "num_iters", None),
+        solve_time=float(getattr(stats, "solve_time", None) or 0.0),
+        setup_time=float(getattr(stats, "setup_time", None) or 0.0),
+        compile_time=float(getattr(problem, "compilation_time", None) or 0.0),
+        wall_time=wall,
+        attempts=(f"{solver}: {raw}",),
+    )

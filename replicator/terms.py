@@ -1,0 +1,234 @@
+"""Shared machinery of every term: variables, parameter checks, the Term base.
+
+A term is a small object that contributes to the optimization problem. The
+three families are risk models (:mod:`replicator.risk`), costs
+(:mod:`replicator.costs`) and constraints (:mod:`replicator.constraints`).
+
+Lifecycle (compile once, re-solve many times):
+
+1. ``__init__`` stores the keyword parameters verbatim; nothing is validated.
+2. ``bind(snapshot)`` validates the parameters against ``_parameter_constraints``
+   and creates the ``cp.Parameter`` objects sized for the universe. It runs once
+   per universe.
+3. ``update(snapshot)`` writes numbers into those parameters. It runs before
+   every solve; only parameter values change, so the problem stays DPP and is
+   compiled only once.
+4. ``expression(v)`` / ``constraints(v)`` build the cvxpy objects, once.
+5. ``evaluate(...)`` is the numpy twin used by reports and the backtest.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from replicator.data._snapshot import MarketSnapshot
+from replicator.exceptions import ConfigError
+
+__all__ = [
+    "Interval",
+    "Options",
+    "Term",
+    "Variables",
+]
+
+
+@dataclass(frozen=True)
+class Variables:
+    """The decision variables and the parameters every term may read.
+
+    Attributes
+    ----------
+    weights : cp.Variable
+        Post-trade weights ``w`` (fractions of NAV), one per modelled asset.
+    trades : cp.Variable
+        Trades ``t = w - w0`` (fractions of NAV). Linked to ``weights`` by an
+        equality constraint so that every term stays DPP.
+    benchmark : cp.Parameter
+        Benchmark weights ``b`` (zeros in returns-only mode).
+    holdings : cp.Parameter
+        Pre-trade weights ``w0``.
+    tracking_variance : cp.Expression or None
+        The risk model's annualized ``TE^2`` expression (for TE constraints).
+    """
+
+    weights: cp.Variable
+    trades: cp.Variable
+    benchmark: cp.Parameter
+    holdings: cp.Parameter
+    tracking_variance: cp.Expression | None = None
+
+    @property
+    def active(self) -> cp.Expression:
+        """Active weights ``w - b`` (parameter-affine, for constraints only)."""
+        return self.weights - self.benchmark
+
+
+class Interval:
+    """A numeric range for a parameter, scalar or per asset (Series).
+
+    Parameters
+    ----------
+    low, high : float or None
+        Bounds; None means unbounded.
+    closed : {"both", "left", "right", "neither"}
+        Which bounds are included.
+    series : bool, default False
+        Also accept a pandas Series whose every value is in range.
+    allow_none : bool, default False
+        Accept None.
+    """
+
+    def __init__(
+        self,
+        low: float | None,
+        high: float | None,
+        closed: str = "both",
+        *,
+        series: bool = False,
+        allow_none: bool = False,
+        integer: bool = False,
+    ) -> None:
+        self.low, self.high, self.closed = low, high, closed
+        self.series, self.allow_none, self.integer = series, allow_none, integer
+
+    def _in_range(self, x: float) -> bool:
+        lo_ok = self.low is None or (
+            x >= self.low if self.closed in ("both", "left") else x > self.low
+        )
+        hi_ok = self.high is None or (
+            x <= self.high if self.closed in ("both", "right") else x < self.high
+        )
+        return bool(lo_ok and hi_ok and np.isfinite(x))
+
+    def describe(self) -> str:
+        """Return the English description used in error messages."""
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") else ")"
+        lo = "-inf" if self.low is None else f"{self.low:g}"
+        hi = "inf" if self.high is None else f"{self.high:g}"
+        kind = "an int" if self.integer else "a float"
+        text = f"{kind} in the range {left}{lo}, {hi}{right}"
+        if self.series:
+            text += " (or a Series of such values by ticker)"
+        if self.allow_none:
+            text += " or None"
+        return text
+
+    def accepts(self, value: Any) -> bool:
+        """Return True when ``value`` satisfies the constraint."""
+        if value is None:
+            return self.allow_none
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, numbers.Real):
+            if self.integer and not float(value).is_integer():
+                return False
+            return self._in_range(float(value))
+        if self.series and isinstance(value, pd.Series):
+            try:
+                arr = value.to_numpy(dtype=float)
+            except (TypeError, ValueError):
+                return False
+            return bool(len(arr)) and all(self._in_range(float(x)) for x in arr)
+        return False
+
+
+class Options:
+    """A parameter that must be one of a fixed set of values."""
+
+    def __init__(self, *values: Any) -> None:
+        self.values = values
+
+    def describe(self) -> str:
+        """Return the English description used in error messages."""
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+    def accepts(self, value: Any) -> bool:
+        """Return True when ``value`` is one of the options."""
+        return value in self.values
+
+
+class Term:
+    """Base of every risk model, cost and constraint.
+
+    Subclasses declare ``_parameter_constraints`` (parameter name ->
+    :class:`Interval` / :class:`Options` / a type) and ``problem_class``
+    (``"qp"`` or ``"socp"``), which drives solver routing.
+    """
+
+    _parameter_constraints: ClassVar[dict[str, Any]] = {}
+    problem_class: ClassVar[str] = "qp"
+
+    def get_params(self) -> dict[str, Any]:
+        """Return the constructor parameters, as stored (sklearn convention)."""
+        return {k: getattr(self, k) for k in self._parameter_constraints}
+
+    def validate_params(self) -> None:
+        """Check every parameter against ``_parameter_constraints``.
+
+        Raises
+        ------
+        ConfigError
+            "The 'limit' parameter of TurnoverLimit must be a float in the range
+            (0, 1]. Got 1.5 instead."
+        """
+        for pname, rule in self._parameter_constraints.items():
+            value = getattr(self, pname)
+            if isinstance(rule, type):
+                ok = isinstance(value, rule)
+                text = f"an instance of {rule.__name__}"
+            elif isinstance(rule, tuple):
+                ok = any(r.accepts(value) for r in rule)
+                text = " or ".join(r.describe() for r in rule)
+            else:
+                ok = rule.accepts(value)
+                text = rule.describe()
+            if not ok:
+                shown = (
+                    f"a Series with values in [{value.min():g}, {value.max():g}]"
+                    if isinstance(value, pd.Series) and len(value)
+                    else repr(value)
+                )
+                raise ConfigError(
+                    f"The '{pname}' parameter of {type(self).__name__} must be "
+                    f"{text}. Got {shown} instead."
+                )
+
+    @property
+    def name(self) -> str:
+        """Short label, e.g. ``TurnoverLimit(0.2)``, used in reports and errors."""
+        params = self.get_params()
+        shown = []
+        for value in params.values():
+            if isinstance(value, numbers.Real) and not isinstance(value, bool):
+                shown.append(f"{value:g}")
+            elif isinstance(value, str):
+                shown.append(repr(value))
+        return f"{type(self).__name__}({', '.join(shown[:2])})"
+
+    def __repr__(self) -> str:
+        items = ", ".join(
+            f"{k}={v!r}" if not isinstance(v, pd.Series) else f"{k}=<Series>"
+            for k, v in self.get_params().items()
+        )
+        return f"{type(self).__name__}({items})"
+
+    def bind(self, snapshot: MarketSnapshot) -> None:
+        """Validate parameters and create cvxpy Parameters for this universe."""
+        self.validate_params()
+
+    def update(self, snapshot: MarketSnapshot) -> None:
+        """Write the snapshot's numbers into this term's Parameters."""
+
+
+def series_or_scalar(
+    snapshot: MarketSnapshot, value: float | pd.Series, name: str, default: float = 0.0
+) -> np.ndarray:
+    """Broadcast a scalar or align a Series onto the snapshot's assets."""
+    return snapshot.align(value, name, default)
