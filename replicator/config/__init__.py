@@ -1,3 +1,55 @@
-"""Placeholder; filled in by its issue."""
+"""Run configurations: YAML files -> validated models -> public objects.
 
-__all__: list[str] = []
+A config file describes a whole run (data, benchmark, portfolio, risk, costs,
+constraints, solver, output); see ``configs/README.md`` for every key.
+
+>>> from replicator.config import load_config, load_inputs, build_model
+>>> config = load_config("configs/sp500.yaml")            # doctest: +SKIP
+>>> inputs = load_inputs(config)                          # doctest: +SKIP
+>>> result = build_model(config, inputs.refs).solve(**inputs.solve_kwargs())  # doctest: +SKIP
+"""
+
+from replicator.config._build import build_model, check_config
+from replicator.config._inputs import InputProblems, RunInputs, load_inputs
+from replicator.config._load import ConfigProblems, load_config, parse_config
+from replicator.config._outputs import atomic_outputs, build_manifest, package_versions
+from replicator.config._run import RunOutcome, prepare_run, run_config, run_frontier
+from replicator.config._schema import (
+    BenchmarkConfig,
+    DataConfig,
+    FrontierConfig,
+    OutputConfig,
+    PortfolioConfig,
+    RunConfig,
+    SolverConfig,
+    UniverseConfig,
+)
+from replicator.config._terms import build_term, term_classes
+
+__all__ = [
+    "BenchmarkConfig",
+    "ConfigProblems",
+    "DataConfig",
+    "FrontierConfig",
+    "InputProblems",
+    "OutputConfig",
+    "PortfolioConfig",
+    "RunConfig",
+    "RunInputs",
+    "RunOutcome",
+    "SolverConfig",
+    "UniverseConfig",
+    "atomic_outputs",
+    "build_manifest",
+    "build_model",
+    "build_term",
+    "check_config",
+    "load_config",
+    "load_inputs",
+    "package_versions",
+    "parse_config",
+    "prepare_run",
+    "run_config",
+    "run_frontier",
+    "term_classes",
+]

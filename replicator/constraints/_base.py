@@ -8,24 +8,35 @@ variables and ``rhs`` parameter-affine. That single form gives, for free:
 * the elastic version ``lhs <= rhs + slack`` used to diagnose infeasibility;
 * a numpy twin :meth:`Constraint.evaluate` for reports and backtests.
 
-An equality is written as two rows.
+An equality is written as two rows (or one ``|x| <= 0`` row).
+
+Infinite bounds are written as :data:`BIG` into cvxpy Parameters (solvers want
+finite data) and as ``inf`` by the numpy twin, so that reports ignore them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import cvxpy as cp
 import numpy as np
+import pandas as pd
 
 from replicator.data._snapshot import MarketSnapshot
 from replicator.terms import Term, Variables
-from replicator.typing import FloatArray
+from replicator.typing import BoolArray, FloatArray
 
-__all__ = ["Constraint", "ConstraintReport"]
+if TYPE_CHECKING:
+    from replicator.risk._base import RiskModel
+
+__all__ = ["BIG", "Constraint", "ConstraintReport", "Kind", "RowInfo", "align"]
 
 BINDING_TOL = 1e-6
+
+#: Finite stand-in for an infinite bound inside cvxpy Parameters.
+BIG = 1e6
 
 
 @dataclass(frozen=True)
@@ -37,18 +48,22 @@ class ConstraintReport:
     name : str
         Label, e.g. ``TurnoverLimit(0.2)``.
     value : float
-        The constrained quantity (scalar constraints) or the largest
-        ``lhs - rhs`` over rows (vector constraints).
+        The constrained quantity at the tightest row, in the units of the
+        constraint's ``quantity`` (e.g. the turnover, the largest weight, the
+        largest participation of ADV). NaN when no row is active.
     limit : float
-        The bound (scalar constraints) or 0 (vector constraints).
+        The bound of that row (the limit of a scalar constraint).
     binding : bool
         True when some row is at its bound.
     n_binding : int
         Number of rows at their bound.
     max_violation : float
-        Largest positive ``lhs - rhs`` (0 when satisfied).
+        Largest positive ``value - limit`` over rows (0 when satisfied).
     soft : bool
         True for penalized constraints.
+    where : str
+        The tightest row: a ticker, a group or ``"upper"`` / ``"lower"``;
+        empty for single-row constraints.
     """
 
     name: str
@@ -58,16 +73,53 @@ class ConstraintReport:
     n_binding: int
     max_violation: float
     soft: bool = False
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class RowInfo:
+    """How to read the rows of :meth:`Constraint.evaluate` in a report.
+
+    Attributes
+    ----------
+    labels : list of str
+        One label per row (ticker, group, ``"upper"``...).
+    sign : ndarray
+        ``+1`` for upper-bound rows, ``-1`` for lower-bound rows written as
+        ``-x <= -l``; the report shows ``sign * lhs`` against ``sign * rhs``.
+    scale : ndarray
+        Positive factor from ``lhs`` units to the reported quantity's units
+        (1 for weights; ``NAV / (ADV * days)`` for participation). A row with a
+        non-finite scale is reported in ``lhs`` units and kept hard in the
+        elastic diagnosis.
+    active : ndarray of bool
+        False for rows that constrain nothing (masked-out assets).
+    """
+
+    labels: list[str]
+    sign: FloatArray
+    scale: FloatArray
+    active: BoolArray
 
 
 class Constraint(Term):
     """Base of constraints.
 
-    Subclasses implement :meth:`rows` (cvxpy) and :meth:`evaluate` (numpy).
-    ``quantity`` names the constrained scalar for messages (e.g. "turnover").
+    Subclasses implement :meth:`rows` (cvxpy) and :meth:`evaluate` (numpy),
+    and may describe their rows for reports with :meth:`row_info`.
+
+    Attributes
+    ----------
+    quantity : str
+        Name of the constrained quantity in messages (e.g. "turnover").
+    elastic_price : float
+        Price of one unit of slack in the infeasibility diagnosis. Structural
+        constraints (budget, long-only) use 100, position bounds 10 and
+        trading limits 1, so that limits are named first.
     """
 
     quantity: ClassVar[str] = "value"
+    elastic_price: ClassVar[float] = 1.0
 
     def rows(self, v: Variables) -> list[tuple[cp.Expression, cp.Expression]]:
         """Return ``(lhs, rhs)`` pairs meaning ``lhs <= rhs`` elementwise."""
@@ -83,6 +135,47 @@ class Constraint(Term):
         """Numpy twin: ``(lhs, rhs)`` values of all rows, concatenated."""
         raise NotImplementedError
 
+    def row_info(self, snapshot: MarketSnapshot, n_rows: int) -> RowInfo:
+        """Describe the ``n_rows`` rows of :meth:`evaluate` (default: plain)."""
+        return RowInfo(
+            labels=[""] * n_rows,
+            sign=np.ones(n_rows),
+            scale=np.ones(n_rows),
+            active=np.ones(n_rows, dtype=bool),
+        )
+
+    def attach_risk(self, risk: RiskModel) -> None:
+        """Receive the problem's risk model (used by tracking-error limits)."""
+
+    def needs_rebind(self, snapshot: MarketSnapshot) -> bool:
+        """Return True when ``snapshot`` changes this constraint's structure."""
+        return False
+
+    def relaxation_message(
+        self, slack: float, report: ConstraintReport, n_rows: int
+    ) -> str:
+        """Describe the smallest relaxation found by the elastic diagnosis.
+
+        Parameters
+        ----------
+        slack : float
+            Smallest uniform slack on every row, in reported units.
+        report : ConstraintReport
+            The constraint's report at the elastic solution.
+        n_rows : int
+            Number of rows of :meth:`evaluate`.
+        """
+        if n_rows == 1:
+            return (
+                f"the smallest feasible {self.quantity} is {report.value:.6g} "
+                f"(limit {report.limit:.6g})"
+            )
+        return (
+            f"its {self.quantity} bounds must be widened by {slack:.6g}; the "
+            f"tightest is {report.where or 'a row'} at {report.value:.6g} against "
+            f"a bound of {report.limit:.6g}"
+        )
+
     def report(
         self,
         weights: FloatArray,
@@ -90,24 +183,114 @@ class Constraint(Term):
         snapshot: MarketSnapshot,
         tol: float = BINDING_TOL,
     ) -> ConstraintReport:
-        """Summarize the constraint at a solution."""
+        """Summarize the constraint at a solution.
+
+        The reported row is the most violated one; otherwise, among the rows at
+        their bound, the one with the largest ``|value|``; otherwise the
+        closest to its bound.
+        """
         lhs, rhs = self.evaluate(weights, trades, snapshot)
-        lhs, rhs = np.atleast_1d(lhs), np.atleast_1d(rhs)
-        gap = lhs - rhs
-        finite = np.isfinite(rhs)
-        gap = np.where(finite, gap, -np.inf)
-        scale = 1.0 + np.abs(np.where(finite, rhs, 0.0))
-        at_bound = gap >= -tol * scale
-        max_gap = float(gap.max()) if gap.size else -np.inf
-        if gap.size == 1:
-            value, limit = float(lhs[0]), float(rhs[0])
+        lhs = np.atleast_1d(np.asarray(lhs, dtype=float))
+        rhs = np.atleast_1d(np.asarray(rhs, dtype=float))
+        info = self.row_info(snapshot, lhs.size)
+        ok = info.active & np.isfinite(rhs)
+        if not ok.any():
+            return ConstraintReport(
+                name=self.name,
+                value=float("nan"),
+                limit=float("nan"),
+                binding=False,
+                n_binding=0,
+                max_violation=0.0,
+            )
+        scale = np.where(np.isfinite(info.scale) & (info.scale > 0), info.scale, 1.0)
+        safe_rhs = np.where(ok, rhs, 0.0)
+        with np.errstate(invalid="ignore"):
+            gap = np.where(ok, (lhs - safe_rhs) * scale, -np.inf)
+        at_bound = ok & (gap >= -tol * (1.0 + np.abs(safe_rhs * scale)))
+        value_all = info.sign * scale * lhs
+        violated = ok & (gap > tol * (1.0 + np.abs(safe_rhs * scale)))
+        if violated.any() or not at_bound.any():
+            r = int(np.argmax(gap))
         else:
-            value, limit = max_gap, 0.0
+            r = int(np.argmax(np.where(at_bound, np.abs(value_all), -np.inf)))
+        max_gap = float(gap.max())
         return ConstraintReport(
             name=self.name,
-            value=value,
-            limit=limit,
+            value=float(value_all[r]),
+            limit=float(info.sign[r] * scale[r] * rhs[r]),
             binding=bool(at_bound.any()),
             n_binding=int(at_bound.sum()),
-            max_violation=max(max_gap, 0.0) if np.isfinite(max_gap) else 0.0,
+            max_violation=max(max_gap, 0.0),
+            where=info.labels[r],
         )
+
+
+class Kind:
+    """A parameter rule: an instance of one of ``types`` (for rule tuples)."""
+
+    def __init__(self, *types: type, what: str) -> None:
+        self.types, self.what = types, what
+
+    def describe(self) -> str:
+        """Return the English description used in error messages."""
+        return self.what
+
+    def accepts(self, value: Any) -> bool:
+        """Return True when ``value`` is an instance of one of the types."""
+        return isinstance(value, self.types)
+
+
+def align(
+    snapshot: MarketSnapshot, values: float | pd.Series, name: str, default: float
+) -> FloatArray:
+    """Broadcast a scalar or align a Series of values by ticker onto the assets.
+
+    Same contract as :meth:`MarketSnapshot.align` (a DataError names tickers
+    outside the universe), but always returns a writable copy.
+    """
+    if not isinstance(values, pd.Series):
+        return np.full(snapshot.n_assets, float(values))
+    s = values.astype(float)
+    s.index = s.index.map(str)
+    unknown = s.index.difference(snapshot.assets)
+    if len(unknown):
+        from replicator.data._validate import format_items
+        from replicator.exceptions import DataError
+
+        raise DataError(
+            f"{name} names {len(unknown)} tickers that are not in the universe: "
+            f"{format_items(unknown)}. Remove them or add them to the returns."
+        )
+    out = np.array(s.reindex(snapshot.assets).to_numpy(dtype=float), copy=True)
+    out[np.isnan(out)] = default
+    return out
+
+
+def finite_param(values: FloatArray) -> FloatArray:
+    """Clip infinite bounds to ``+-BIG`` for a cvxpy Parameter."""
+    return np.clip(np.asarray(values, dtype=float), -BIG, BIG)
+
+
+def format_bound(value: Any) -> str:
+    """Render a scalar, Series or dict bound for a constraint's name."""
+    if value is None:
+        return "None"
+    if isinstance(value, (pd.Series, dict)):
+        return f"<{len(value)} values>"
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        return f"{float(value):g}"
+    return repr(value)
+
+
+def asset_labels(snapshot: MarketSnapshot, suffix: str = "") -> list[str]:
+    """Row labels ``'TICKER'`` (or ``'TICKER' (upper)``) for per-asset rows."""
+    tail = f" ({suffix})" if suffix else ""
+    return [f"{a!r}{tail}" for a in snapshot.assets]
+
+
+def as_ticker_list(tickers: Iterable[str] | str) -> list[str]:
+    """Normalize a ticker or a collection of tickers to a list of str."""
+    if isinstance(tickers, str):
+        return [tickers]
+    return [str(t) for t in tickers]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 
-from replicator.constraints._base import Constraint
+from replicator.constraints._base import Constraint, RowInfo
 from replicator.data._snapshot import MarketSnapshot
+from replicator.exceptions import ConfigError
 from replicator.terms import Interval, Variables
 from replicator.typing import FloatArray
 
@@ -14,18 +15,24 @@ __all__ = ["FullyInvested"]
 
 
 class FullyInvested(Constraint):
-    """Invest the whole NAV, or keep cash inside a band.
+    r"""Invest the whole NAV, or keep cash inside a band.
 
     Parameters
     ----------
     min_cash : float, default 0
-        Smallest cash weight.
+        Smallest cash weight, a fraction of NAV.
     max_cash : float, default 0
         Largest cash weight. ``min_cash = max_cash = 0`` means fully invested.
 
     Notes
     -----
-    .. math:: 1 - c_{max} \\le \\mathbf 1^T w \\le 1 - c_{min}
+    Cash is ``1 - sum(w)``; the band on cash is a band on the invested weight:
+
+    .. math:: 1 - c_{max} \le \mathbf 1^T w \le 1 - c_{min}
+
+    When ``c_min = c_max`` the two rows are passed to the solver as one
+    equality. The report shows the invested weight ``sum(w)`` against the
+    tighter of the two bounds.
 
     Examples
     --------
@@ -33,6 +40,8 @@ class FullyInvested(Constraint):
     >>> rp.constraints.FullyInvested()                  # sum(w) == 1
     FullyInvested(min_cash=0.0, max_cash=0.0)
     >>> band = rp.constraints.FullyInvested(max_cash=0.02)   # up to 2 % cash
+    >>> band.name
+    'FullyInvested(cash in [0, 0.02])'
     """
 
     _parameter_constraints = {
@@ -40,6 +49,7 @@ class FullyInvested(Constraint):
         "max_cash": Interval(0, 1),
     }
     quantity = "invested weight"
+    elastic_price = 100.0
 
     def __init__(self, *, min_cash: float = 0.0, max_cash: float = 0.0) -> None:
         self.min_cash = min_cash
@@ -56,11 +66,9 @@ class FullyInvested(Constraint):
         """Check the band as well as each bound."""
         super().validate_params()
         if self.min_cash > self.max_cash:
-            from replicator.exceptions import ConfigError
-
             raise ConfigError(
                 f"FullyInvested needs min_cash <= max_cash; got min_cash="
-                f"{self.min_cash:g} > max_cash={self.max_cash:g}."
+                f"{self.min_cash:g} > max_cash={self.max_cash:g}. Swap them."
             )
 
     def rows(self, v: Variables) -> list[tuple[cp.Expression, cp.Expression]]:
@@ -87,9 +95,11 @@ class FullyInvested(Constraint):
             np.array([1.0 - self.min_cash, -(1.0 - self.max_cash)]),
         )
 
-    def report(self, weights, trades, snapshot, tol=1e-6):  # type: ignore[no-untyped-def]
-        """Report the invested weight against its band."""
-        rep = super().report(weights, trades, snapshot, tol)
-        from dataclasses import replace
-
-        return replace(rep, value=float(np.sum(weights)), limit=1.0 - self.min_cash)
+    def row_info(self, snapshot: MarketSnapshot, n_rows: int) -> RowInfo:
+        """Describe the upper and the lower bound of the invested weight."""
+        return RowInfo(
+            labels=["upper", "lower"],
+            sign=np.array([1.0, -1.0]),
+            scale=np.ones(2),
+            active=np.ones(2, dtype=bool),
+        )

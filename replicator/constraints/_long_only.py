@@ -5,7 +5,7 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 
-from replicator.constraints._base import Constraint
+from replicator.constraints._base import Constraint, RowInfo, asset_labels
 from replicator.data._snapshot import MarketSnapshot
 from replicator.terms import Variables
 from replicator.typing import FloatArray
@@ -14,11 +14,14 @@ __all__ = ["LongOnly"]
 
 
 class LongOnly(Constraint):
-    """Hold no short positions.
+    r"""Hold no short positions.
 
     Notes
     -----
-    .. math:: w_i \\ge 0 \\quad \\forall i
+    .. math:: w_i \ge 0 \quad \forall i
+
+    written as the rows ``-w_i <= 0``. The report shows the smallest weight
+    against 0 and counts the names held at exactly zero as binding.
 
     Examples
     --------
@@ -28,6 +31,12 @@ class LongOnly(Constraint):
     """
 
     quantity = "weight"
+    elastic_price = 100.0
+
+    @property
+    def name(self) -> str:
+        """Label used in reports and errors."""
+        return "LongOnly()"
 
     def rows(self, v: Variables) -> list[tuple[cp.Expression, cp.Expression]]:
         """``-w <= 0``."""
@@ -43,3 +52,12 @@ class LongOnly(Constraint):
         """Numpy twin of :meth:`rows`."""
         w = np.asarray(weights, dtype=float)
         return -w, np.zeros_like(w)
+
+    def row_info(self, snapshot: MarketSnapshot, n_rows: int) -> RowInfo:
+        """One lower-bound row per asset."""
+        return RowInfo(
+            labels=asset_labels(snapshot),
+            sign=-np.ones(n_rows),
+            scale=np.ones(n_rows),
+            active=np.ones(n_rows, dtype=bool),
+        )

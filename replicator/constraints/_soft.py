@@ -3,25 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import cvxpy as cp
 import numpy as np
 
-from replicator.constraints._base import BINDING_TOL, Constraint, ConstraintReport
+from replicator.constraints._base import (
+    BINDING_TOL,
+    Constraint,
+    ConstraintReport,
+    RowInfo,
+)
 from replicator.data._snapshot import MarketSnapshot
+from replicator.exceptions import ConfigError
 from replicator.terms import Interval, Variables
 from replicator.typing import FloatArray
+
+if TYPE_CHECKING:
+    from replicator.risk._base import RiskModel
 
 __all__ = ["Soft"]
 
 
 class Soft(Constraint):
-    """Turn a constraint into a penalty in the objective.
+    r"""Turn a constraint into a penalty in the objective.
 
     Parameters
     ----------
     constraint : Constraint
-        The constraint to soften.
+        The constraint to soften (not itself a Soft).
     penalty : float, default 1.0
         Price of one unit of violation, in objective units (annualized
         tracking variance). A penalty of 1.0 makes a 1 % violation cost as
@@ -30,12 +40,19 @@ class Soft(Constraint):
 
     Notes
     -----
-    .. math:: \\text{penalty} \\cdot \\sum_r \\max(\\text{lhs}_r - \\text{rhs}_r, 0)
+    .. math:: \text{penalty} \cdot \sum_r \max(\text{lhs}_r - \text{rhs}_r, 0)
+
+    summed over every row of the wrapped constraint, in the units of its
+    left-hand side (fractions of NAV for weights, trades and turnover; ``TE^2``
+    for a tracking-error cap). A soft tracking-error cap does not switch the
+    objective to cost minimization.
 
     Examples
     --------
     >>> import replicator as rp
     >>> soft = rp.constraints.Soft(rp.constraints.TurnoverLimit(0.05), penalty=0.01)
+    >>> soft.name
+    'Soft(TurnoverLimit(0.05), penalty=0.01)'
     """
 
     _parameter_constraints = {
@@ -50,8 +67,9 @@ class Soft(Constraint):
 
     @property
     def name(self) -> str:
-        """Label: ``Soft(TurnoverLimit(0.05))``."""
-        return f"Soft({self.constraint.name}, penalty={self.penalty:g})"
+        """Label: ``Soft(TurnoverLimit(0.05), penalty=1)``."""
+        inner = getattr(self.constraint, "name", repr(self.constraint))
+        return f"Soft({inner}, penalty={self.penalty:g})"
 
     @property
     def quantity(self) -> str:  # type: ignore[override]
@@ -63,6 +81,17 @@ class Soft(Constraint):
         """The wrapped constraint's problem class."""
         return self.constraint.problem_class
 
+    def validate_params(self) -> None:
+        """Check the parameters and refuse a Soft of a Soft."""
+        super().validate_params()
+        if isinstance(self.constraint, Soft):
+            raise ConfigError(
+                f"Soft wraps a hard constraint, but got {self.constraint.name}, "
+                "which is already soft. Wrap the inner constraint once and set "
+                "its penalty."
+            )
+        self.constraint.validate_params()
+
     def bind(self, snapshot: MarketSnapshot) -> None:
         """Bind the wrapped constraint."""
         super().bind(snapshot)
@@ -72,12 +101,20 @@ class Soft(Constraint):
         """Update the wrapped constraint."""
         self.constraint.update(snapshot)
 
+    def attach_risk(self, risk: RiskModel) -> None:
+        """Forward the risk model to the wrapped constraint."""
+        self.constraint.attach_risk(risk)
+
+    def needs_rebind(self, snapshot: MarketSnapshot) -> bool:
+        """Forward to the wrapped constraint."""
+        return self.constraint.needs_rebind(snapshot)
+
     def rows(self, v: Variables) -> list[tuple[cp.Expression, cp.Expression]]:
-        """The wrapped constraint's rows."""
+        """Return the wrapped constraint's rows."""
         return self.constraint.rows(v)
 
     def constraints(self, v: Variables) -> list[cp.Constraint]:
-        """A soft constraint adds no hard constraint."""
+        """Return no hard constraint (the rows are penalized instead)."""
         return []
 
     def penalty_expression(self, v: Variables) -> cp.Expression:
@@ -89,8 +126,12 @@ class Soft(Constraint):
     def evaluate(
         self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot
     ) -> tuple[FloatArray, FloatArray]:
-        """The wrapped constraint's numpy twin."""
+        """Return the wrapped constraint's numpy twin."""
         return self.constraint.evaluate(weights, trades, snapshot)
+
+    def row_info(self, snapshot: MarketSnapshot, n_rows: int) -> RowInfo:
+        """Return the wrapped constraint's row description."""
+        return self.constraint.row_info(snapshot, n_rows)
 
     def evaluate_penalty(
         self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot

@@ -6,8 +6,8 @@ import cvxpy as cp
 import numpy as np
 
 from replicator.constraints._base import Constraint
-from replicator.measures import turnover
 from replicator.data._snapshot import MarketSnapshot
+from replicator.measures import turnover
 from replicator.terms import Interval, Variables
 from replicator.typing import FloatArray
 
@@ -15,11 +15,11 @@ __all__ = ["TurnoverLimit"]
 
 
 class TurnoverLimit(Constraint):
-    """Limit the one-way turnover of a rebalance.
+    r"""Limit the one-way turnover of a rebalance.
 
     Parameters
     ----------
-    limit : float
+    limit : float, default 0.1
         Largest one-way turnover, as a fraction of NAV. One-way turnover is
         half the sum of absolute trades *including the cash leg*, so selling
         10 % of NAV and buying 10 % is a turnover of 0.10, and investing a fund
@@ -29,15 +29,18 @@ class TurnoverLimit(Constraint):
     -----
     .. math::
 
-        \\tfrac12 \\Big(\\sum_i |t_i| + \\big|\\sum_i t_i\\big|\\Big) \\le \\tau
+        \tfrac12 \Big(\sum_i |t_i| + \big|\sum_i t_i\big|\Big) \le \tau
 
-    where the second term is the cash trade.
+    where the second term is the cash trade. The limit is a Parameter, so
+    changing ``limit`` between solves does not recompile the problem.
 
     Examples
     --------
     >>> import replicator as rp
     >>> rp.constraints.TurnoverLimit(0.2)
     TurnoverLimit(limit=0.2)
+    >>> rp.constraints.TurnoverLimit(0.2).name
+    'TurnoverLimit(0.2)'
     """
 
     _parameter_constraints = {"limit": Interval(0, None, "neither")}
@@ -49,7 +52,7 @@ class TurnoverLimit(Constraint):
     def bind(self, snapshot: MarketSnapshot) -> None:
         """Create the limit Parameter."""
         super().bind(snapshot)
-        self._limit = cp.Parameter(nonneg=True)
+        self._limit = cp.Parameter(nonneg=True, name="turnover_limit")
 
     def update(self, snapshot: MarketSnapshot) -> None:
         """Write the limit."""
@@ -64,7 +67,4 @@ class TurnoverLimit(Constraint):
         self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot
     ) -> tuple[FloatArray, FloatArray]:
         """Numpy twin of :meth:`rows`."""
-        return (
-            np.array([turnover(trades)]),
-            np.array([float(self.limit)]),
-        )
+        return np.array([turnover(trades)]), np.array([float(self.limit)])

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from replicator.costs._base import Cost
+from replicator.costs._market import per_asset_values
 from replicator.data._snapshot import MarketSnapshot
 from replicator.terms import Interval, Variables
 from replicator.typing import FloatArray
@@ -15,12 +16,13 @@ __all__ = ["ProportionalFee"]
 
 
 class ProportionalFee(Cost):
-    """Fee proportional to traded notional, in basis points.
+    r"""Fee proportional to traded notional, in basis points.
 
     Parameters
     ----------
     bps : float or Series, default 0
-        Fee in bps of notional for both sides, scalar or per ticker.
+        Fee in bps of notional for both sides, scalar or per ticker. A Series
+        must cover every asset that may trade (0 for a free asset).
     buy_bps, sell_bps : float or Series, optional
         Side-specific fees; each defaults to ``bps``.
 
@@ -28,8 +30,8 @@ class ProportionalFee(Cost):
     -----
     .. math::
 
-        C(t) = \\sum_i \\phi^{buy}_i\\,(t_i)_+ + \\phi^{sell}_i\\,(t_i)_-,
-        \\qquad \\phi = \\mathrm{bps}/10^4
+        C(t) = \sum_i \phi^{buy}_i\,(t_i)_+ + \phi^{sell}_i\,(t_i)_-,
+        \qquad \phi = \mathrm{bps}/10^4
 
     Examples
     --------
@@ -56,12 +58,14 @@ class ProportionalFee(Cost):
         self.sell_bps = sell_bps
 
     def _rates(self, snapshot: MarketSnapshot) -> tuple[FloatArray, FloatArray]:
-        buy = self.bps if self.buy_bps is None else self.buy_bps
-        sell = self.bps if self.sell_bps is None else self.sell_bps
-        return (
-            snapshot.align(buy, f"{type(self).__name__}.buy_bps", 0.0) / 1e4,
-            snapshot.align(sell, f"{type(self).__name__}.sell_bps", 0.0) / 1e4,
-        )
+        rates = []
+        for side in ("buy_bps", "sell_bps"):
+            pname = "bps" if getattr(self, side) is None else side
+            value = getattr(self, pname)
+            rates.append(
+                per_asset_values(snapshot, value, f"ProportionalFee.{pname}") / 1e4
+            )
+        return rates[0], rates[1]
 
     def bind(self, snapshot: MarketSnapshot) -> None:
         """Create the buy and sell rate Parameters."""
@@ -73,12 +77,16 @@ class ProportionalFee(Cost):
         """Write the per-asset rates."""
         self._buy.value, self._sell.value = self._rates(snapshot)
 
+    def per_asset(self, trades: FloatArray, snapshot: MarketSnapshot) -> FloatArray:
+        """Fee of each asset's trade."""
+        buy, sell = self._rates(snapshot)
+        t = np.asarray(trades, dtype=float)
+        return buy * np.maximum(t, 0) + sell * np.maximum(-t, 0)
+
     def expression(self, v: Variables) -> cp.Expression:
         """Fee as a cvxpy expression."""
         return self._buy @ cp.pos(v.trades) + self._sell @ cp.neg(v.trades)
 
     def evaluate(self, trades: FloatArray, snapshot: MarketSnapshot) -> float:
         """Numpy twin of :meth:`expression`."""
-        buy, sell = self._rates(snapshot)
-        t = np.asarray(trades, dtype=float)
-        return float(buy @ np.maximum(t, 0) + sell @ np.maximum(-t, 0))
+        return float(self.per_asset(trades, snapshot).sum())

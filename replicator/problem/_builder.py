@@ -38,15 +38,19 @@ OBJECTIVE_SCALE = 1e4
 
 
 def _check_convex(term: Term, expr: cp.Expression, what: str) -> None:
-    if not expr.is_dcp(dpp=True):
-        kind = "convex" if expr.is_dcp() else "DCP"
-        raise ModelError(
-            f"{term.name} is not a valid convex term: its {what} is "
-            f"{'not DPP' if kind == 'convex' else 'not convex (not DCP)'} "
-            f"(curvature {expr.curvature}). A minimized cost must be convex in "
-            "the trades and every constraint must read convex <= concave; "
-            "remove the term or rewrite it."
-        )
+    """Raise ModelError unless ``expr`` is convex and DPP."""
+    if expr.is_convex() and expr.is_dcp(dpp=True):
+        return
+    problem = (
+        "not DPP (a Parameter multiplies an expression that contains a Parameter)"
+        if expr.is_convex()
+        else f"not convex (curvature {expr.curvature})"
+    )
+    raise ModelError(
+        f"{term.name} is not a valid convex term: its {what} is {problem}. A "
+        "minimized cost must be convex in the trades and every constraint must "
+        "read convex <= concave; remove the term or rewrite it."
+    )
 
 
 class CompiledProblem:

@@ -7,6 +7,7 @@ import pandas as pd
 
 from replicator.risk._base import RiskFactors, RiskModel
 from replicator.risk._sample import centred_factor
+from replicator.risk._utils import joint_returns
 from replicator.terms import Interval
 
 __all__ = ["StatisticalFactor", "pca_factors"]
@@ -15,7 +16,7 @@ __all__ = ["StatisticalFactor", "pca_factors"]
 def pca_factors(
     G_full: np.ndarray, n_factors: int, min_specific: float = 1e-10
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Split a square-root factor into ``k`` principal factors and specifics.
+    r"""Split a square-root factor into ``k`` principal factors and specifics.
 
     Parameters
     ----------
@@ -36,7 +37,7 @@ def pca_factors(
     -----
     With the thin SVD :math:`G = U S V^T`, the factor part is
     :math:`S_k V_k^T` and the specific variance is
-    :math:`\\mathrm{diag}(G^T G) - \\mathrm{diag}(V_k S_k^2 V_k^T)`.
+    :math:`\mathrm{diag}(G^T G) - \mathrm{diag}(V_k S_k^2 V_k^T)`.
     """
     _, S, Vt = np.linalg.svd(G_full, full_matrices=False)
     k = min(n_factors, len(S))
@@ -47,7 +48,7 @@ def pca_factors(
 
 
 class StatisticalFactor(RiskModel):
-    """PCA factor model with ``n_factors`` components and specific variances.
+    r"""PCA factor model with ``n_factors`` components and specific variances.
 
     Parameters
     ----------
@@ -58,9 +59,9 @@ class StatisticalFactor(RiskModel):
     -----
     .. math::
 
-        \\Sigma = B F B^T + D, \\qquad
-        \\mathrm{TE}^2 = \\lVert F^{1/2} B^T (w - b) \\rVert^2
-                      + \\lVert D^{1/2} (w - b) \\rVert^2
+        \Sigma = B F B^T + D, \qquad
+        \mathrm{TE}^2 = \lVert F^{1/2} B^T (w - b) \rVert^2
+                      + \lVert D^{1/2} (w - b) \rVert^2
 
     estimated from the annualized sample covariance by its top ``k``
     eigenpairs; ``D`` is the residual diagonal. In returns-only mode the
@@ -88,16 +89,15 @@ class StatisticalFactor(RiskModel):
         benchmark_returns: pd.Series | None,
         periods_per_year: float,
     ) -> RiskFactors:
-        assert returns is not None
-        X, xb = self._joint(returns, benchmark_returns)
+        X, xb, assets = joint_returns(returns, benchmark_returns, self.name)
         data = X if xb is None else np.column_stack([X, xb])
         exposures, specific = pca_factors(
             centred_factor(data, periods_per_year), int(self.n_factors)
         )
         if xb is None:
-            return RiskFactors(returns.columns, exposures, specific)
+            return RiskFactors(assets, exposures, specific)
         return RiskFactors(
-            assets=returns.columns,
+            assets=assets,
             exposures=exposures[:, :-1],
             specific=specific[:-1],
             benchmark_exposure=exposures[:, -1],

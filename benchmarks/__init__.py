@@ -1,0 +1,4 @@
+"""Solver benchmark suite for replicator: speed, accuracy and scale.
+
+Run ``python -m benchmarks --help``. See ``benchmarks/README.md``.
+"""

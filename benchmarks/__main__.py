@@ -1,0 +1,167 @@
+"""Run the solver benchmark suite: ``python -m benchmarks [options]``.
+
+Examples
+--------
+``python -m benchmarks --quick --out /tmp/bench``
+``python -m benchmarks --sizes 500,5000 --solvers OSQP,CLARABEL --variants qp``
+``python -m benchmarks --peers``  (needs the ``bench-peers`` extra)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.cells import REFERENCE, CellSpec, run_isolated
+from benchmarks.problems import SIZES
+
+DEFAULT_SOLVERS = ("OSQP", "CLARABEL", "SCS", "HIGHS", "PIQP")
+QP_ONLY = {"OSQP", "HIGHS", "PIQP"}
+DENSE_MAX = 2000
+QUICK_SIZES = ("100", "500", "sp500")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    p.add_argument("--sizes", help="comma list of N (or 'sp500'); default all")
+    p.add_argument("--solvers", help=f"comma list; default {','.join(DEFAULT_SOLVERS)}")
+    p.add_argument("--variants", default="qp,socp,dense", help="qp,socp,dense,engine,peer")
+    p.add_argument("--quick", action="store_true", help="small sizes, 1 repeat (< ~60 s)")
+    p.add_argument("--repeats", type=int, default=None, help="timed repeats (default 3)")
+    p.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    p.add_argument("--peers", action="store_true", help="also run peer libraries")
+    p.add_argument("--timeout", type=float, default=None, help="seconds per cell")
+    p.add_argument(
+        "--cell-budget",
+        type=float,
+        default=None,
+        help="skip larger N for a solver once a cell took longer than this (s)",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-factors", type=int, default=10)
+    return p.parse_args(argv)
+
+
+def _solvers(requested: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Installed solvers among ``requested``, and skip rows for the others."""
+    import replicator as rp
+
+    have = set(rp.available_solvers())
+    ok, skipped = [], []
+    for s in requested:
+        if s in have:
+            ok.append(s)
+        else:
+            extra = {"PIQP": "piqp", "HIGHS": "highs", "SCS": "scs"}.get(s, s.lower())
+            skipped.append(
+                {
+                    "variant": "*",
+                    "size": "*",
+                    "solver": s,
+                    "status": "skipped",
+                    "note": f"{s} is not installed (pip install 'replicator[{extra}]')",
+                }
+            )
+    return ok, skipped
+
+
+def _size_key(size: str) -> float:
+    return 386.0 if size == "sp500" else float(size)
+
+
+def run_suite(args: argparse.Namespace, log: Any = print) -> list[dict[str, Any]]:
+    """Run every cell; return the rows."""
+    sizes = (
+        args.sizes.split(",")
+        if args.sizes
+        else list(QUICK_SIZES if args.quick else (*map(str, SIZES), "sp500"))
+    )
+    sizes = sorted(sizes, key=_size_key)
+    requested = (
+        args.solvers.upper().split(",") if args.solvers else list(DEFAULT_SOLVERS)
+    )
+    solvers, rows = _solvers(requested)
+    repeats = args.repeats or (1 if args.quick else 3)
+    warm = 2 if args.quick else 5
+    timeout = args.timeout or (60.0 if args.quick else 300.0)
+    budget = args.cell_budget or (30.0 if args.quick else 120.0)
+    given_up: dict[tuple[str, str], str] = {}
+
+    for variant in args.variants.split(","):
+        for size in sizes:
+            if variant == "dense" and (size == "sp500" or int(size) > DENSE_MAX):
+                continue
+            ref = run_isolated(
+                CellSpec(variant, size, REFERENCE, 1, 1, args.seed, args.n_factors),
+                timeout,
+            )
+            rows.append(ref)
+            log(_line(ref))
+            for solver in solvers:
+                spec = CellSpec(
+                    variant,
+                    size,
+                    solver,
+                    repeats,
+                    warm,
+                    args.seed,
+                    args.n_factors,
+                    raw=solver == "OSQP",
+                )
+                if variant == "socp" and solver in QP_ONLY:
+                    row = {**vars_of(spec), "status": "n/a", "note": f"{solver} is QP-only"}
+                elif (variant, solver) in given_up:
+                    row = {**vars_of(spec), "status": "skipped", "note": given_up[(variant, solver)]}
+                else:
+                    row = run_isolated(spec, timeout)
+                    if row.get("status") == "timeout" or row.get("cell_seconds", 0) > budget:
+                        given_up[(variant, solver)] = (
+                            f"N={size} took {row.get('cell_seconds', 0):.0f} s "
+                            f"(> {budget:.0f} s cell budget): larger N skipped"
+                        )
+                rows.append(row)
+                log(_line(row))
+    if args.peers:
+        from benchmarks.peers import run_peers
+
+        peer_sizes = [s for s in sizes if s != "sp500" and int(s) <= DENSE_MAX]
+        rows.extend(run_peers(peer_sizes, repeats, timeout, args.seed, log=log))
+    return rows
+
+
+def vars_of(spec: CellSpec) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(spec)
+
+
+def _line(row: dict[str, Any]) -> str:
+    def f(key: str, fmt: str = "{:.4g}") -> str:
+        v = row.get(key)
+        return "-" if v is None else fmt.format(v)
+
+    return (
+        f"{row.get('variant', ''):6s} {row.get('size', ''):>6s} {row.get('solver', ''):16s}"
+        f" {row.get('status', ''):18s} cold {f('cold_wall')} s  warm {f('warm_wall')} s"
+        f"  obj {f('objective')}  viol {f('max_violation', '{:.1e}')}"
+        f"  rss {f('peak_rss_mb', '{:.0f}')} MB  {row.get('note', '') or ''}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    from benchmarks.report import write_results
+
+    args = parse_args(argv)
+    t0 = time.perf_counter()
+    rows = run_suite(args)
+    out = write_results(rows, Path(args.out), args, time.perf_counter() - t0)
+    print(f"wrote {', '.join(str(p) for p in out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Engine targets of the engine issue: ``python -m benchmarks.engine_targets``.
+
+Problem: factor model (k=10), budget, long-only, per-asset caps, turnover limit
+and a 5 bp proportional fee (the ``engine`` variant), solved with
+``solver="auto"`` (OSQP) and the default fallback, each size in a fresh
+process.
+
+Targets:
+
+* N=500: first solve (validation + compilation + solve, fresh model) <= 100 ms;
+  re-solve of a new rebalance on the compiled model <= 5 ms (median);
+* N=5000: first solve <= 1 s; re-solve <= 0.25 s; objective within 1e-4
+  (relative) of a tight Clarabel reference;
+* re-solve <= 1.5 x raw OSQP ``update`` + ``solve`` on the same QP with the
+  same settings (:mod:`benchmarks.raw_osqp`), measured in the same process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from typing import Any
+
+from benchmarks.cells import REFERENCE, CellSpec, run_isolated
+from benchmarks.report import add_gaps
+from benchmarks.targets import verdict
+
+__all__ = ["TARGETS", "check", "main"]
+
+#: (size, key, limit, label): value of ``key`` must be <= limit.
+TARGETS = (
+    ("500", "cold_wall", 0.100, "first solve (incl. compilation) <= 100 ms"),
+    ("500", "warm_wall", 0.005, "re-solve <= 5 ms (median)"),
+    ("500", "overhead_ratio", 1.5, "re-solve <= 1.5x raw OSQP update+solve"),
+    ("5000", "cold_wall", 1.0, "first solve (incl. compilation) <= 1 s"),
+    ("5000", "warm_wall", 0.25, "re-solve <= 0.25 s (median)"),
+    ("5000", "abs_gap", 1e-4, "objective within 1e-4 rel. of tight Clarabel"),
+    ("5000", "overhead_ratio", 1.5, "re-solve <= 1.5x raw OSQP update+solve"),
+)
+
+
+def _value(row: dict[str, Any], key: str) -> float:
+    if key == "abs_gap":
+        gap = row.get("rel_gap")
+        return abs(float(gap)) if gap is not None else math.nan
+    try:
+        return float(row.get(key))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _shown(key: str, v: float, row: dict[str, Any]) -> str:
+    if not math.isfinite(v):
+        return f"n/a ({row.get('status')}: {str(row.get('note', ''))[:60]})"
+    if key in ("cold_wall", "warm_wall"):
+        extra = f", solver {1e3 * _value(row, key.replace('wall', 'solver')):.1f} ms"
+        return f"{1e3 * v:.1f} ms{extra}"
+    if key == "overhead_ratio":
+        return f"{v:.2f}x (raw {1e3 * _value(row, 'raw_warm_wall'):.1f} ms)"
+    viol = _value(row, "max_violation")
+    return f"{row.get('rel_gap', math.nan):+.2e} (max viol {viol:.0e})"
+
+
+def check(rows: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """Return ``(N, target, measured, verdict)`` for every target."""
+    add_gaps(rows)
+    out = []
+    for size, key, limit, label in TARGETS:
+        row = next(
+            (r for r in rows if str(r.get("size")) == size and r.get("solver") == "auto"),
+            None,
+        )
+        if row is None:
+            out.append((size, label, "not run", "n/a"))
+            continue
+        v = _value(row, key)
+        ok = None if not math.isfinite(v) else v <= limit
+        if key == "abs_gap" and ok is not None:
+            ok = ok and _value(row, "max_violation") <= 1e-6
+        out.append((size, label, _shown(key, v, row), verdict(ok)))
+    return out
+
+
+def run(sizes: list[str], repeats: int, timeout: float, log: Any = print) -> list[dict]:
+    """Reference and ``auto`` cells of the engine variant at each size."""
+    rows = []
+    for size in sizes:
+        for solver in (REFERENCE, "auto"):
+            spec = CellSpec(
+                "engine",
+                size,
+                solver,
+                repeats=1 if solver == REFERENCE else repeats,
+                warm_repeats=1 if solver == REFERENCE else 7,
+                raw=solver == "auto",
+            )
+            row = run_isolated(spec, timeout)
+            log(f"  N={size} {solver}: {row.get('status')} ({row.get('cell_seconds', 0):.1f} s)")
+            rows.append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run and print the PASS/MISS table."""
+    p = argparse.ArgumentParser(prog="python -m benchmarks.engine_targets")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--timeout", type=float, default=600.0)
+    p.add_argument("--strict", action="store_true", help="exit 1 on any MISS")
+    args = p.parse_args(argv)
+    rows = run(["500", "5000"], args.repeats, args.timeout)
+    table = check(rows)
+    print("\n| N | target | measured | verdict |\n|---|---|---|---|")
+    for size, label, measured, v in table:
+        print(f"| {size} | {label} | {measured} | {v} |")
+    missed = any("MISS" in v for *_, v in table)
+    return 1 if args.strict and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,208 @@
+"""Reference lower bound: the replication QP handed to OSQP by hand.
+
+The same problem replicator builds (factor risk, budget, long-only, bounds,
+turnover, liquidity, linear fee, quadratic impact), in OSQP's standard form
+``min 1/2 x'Px + q'x  s.t.  l <= Ax <= u`` with ``x = [w, p, m, y, c]``:
+buys ``p``, sells ``m``, factor exposures ``y = G w`` and the cash-leg bound
+``c``. The objective carries replicator's scale ``S`` and the solver gets the
+same settings as replicator's defaults (``replicator.solvers.DEFAULT_OPTIONS``),
+so its time is what a hand-written OSQP loop would pay.
+
+Notes
+-----
+.. math::
+
+    \\min\\; S \\Big( \\lVert y - g \\rVert^2 + \\lVert s \\circ w - s_b \\rVert^2
+      + \\tfrac{1}{\\lambda H} \\big(\\phi_b^T p + \\phi_s^T m
+      + \\sum_i \\kappa_i (w_i - w_{0,i})^2 \\big) \\Big)
+
+    \\text{s.t. } G w = y,\\; w - p + m = w_0,\\; 1^T w = 1,\\;
+    \\max(l, 0) \\le w \\le u,\\; 0 \\le p, m \\le L,\\;
+    1^T(p + m) + c \\le 2\\tau,\\; |1^T(p - m)| \\le c
+
+Re-solves use ``OSQP.update(q=..., l=..., u=...)`` (and ``Ax`` when ``G``
+changes) followed by ``solve()``, with OSQP's own warm start.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import osqp
+import scipy.sparse as sp
+
+from replicator.problem._builder import OBJECTIVE_SCALE
+from replicator.solvers import DEFAULT_OPTIONS
+
+__all__ = ["RawOSQP", "RawSolve", "osqp_settings"]
+
+INF = 1e30
+
+
+def osqp_settings() -> dict:
+    """Replicator's OSQP defaults, with names for the installed OSQP."""
+    opts = dict(DEFAULT_OPTIONS.get("OSQP", {}))
+    if int(osqp.__version__.split(".")[0]) >= 1 and "polish" in opts:
+        opts["polishing"] = opts.pop("polish")
+    opts.setdefault("verbose", False)
+    return opts
+
+
+@dataclass
+class RawSolve:
+    """Outcome of one raw OSQP call."""
+
+    weights: np.ndarray
+    status: str
+    iterations: int
+    wall_time: float
+    run_time: float
+    objective: float
+
+
+class RawOSQP:
+    """Hand-built OSQP problem for the replication QP.
+
+    Parameters
+    ----------
+    G : ndarray of shape (k, n)
+        Annualized square-root factor.
+    s : ndarray of shape (n,)
+        Annualized specific volatilities.
+    upper : ndarray of shape (n,)
+        Weight caps (lower bound 0: long-only).
+    turnover : float
+        One-way turnover limit.
+    buy_rate, sell_rate : ndarray of shape (n,)
+        Proportional fees as fractions (bps / 1e4).
+    impact : ndarray of shape (n,) or None
+        Quadratic impact coefficients ``kappa`` (fraction of NAV per trade^2).
+    trade_cap : ndarray of shape (n,) or None
+        Liquidity limit ``L`` on ``|t_i|``.
+    cost_weight : float
+        ``1 / (risk_aversion * horizon)``.
+    """
+
+    def __init__(
+        self,
+        G: np.ndarray,
+        s: np.ndarray,
+        upper: np.ndarray,
+        turnover: float,
+        buy_rate: np.ndarray,
+        sell_rate: np.ndarray,
+        *,
+        impact: np.ndarray | None = None,
+        trade_cap: np.ndarray | None = None,
+        cost_weight: float = 0.01,
+    ) -> None:
+        k, n = G.shape
+        self.k, self.n = k, n
+        self.S = OBJECTIVE_SCALE
+        self.cw = cost_weight
+        self.s2 = s**2
+        self.kappa = np.zeros(n) if impact is None else np.asarray(impact, float)
+        self.buy, self.sell = buy_rate, sell_rate
+        self.upper, self.tau = upper, turnover
+        self.cap = np.full(n, INF) if trade_cap is None else np.minimum(trade_cap, INF)
+        self.nx = 3 * n + k + 1
+        self._G = G
+        self.solver: osqp.OSQP | None = None
+
+    # ----------------------------------------------------------- matrices
+    def _P(self) -> sp.csc_matrix:
+        """Diagonal P on the ``w`` and ``y`` blocks only (no stored zeros)."""
+        n, k = self.n, self.k
+        idx = np.r_[np.arange(n), 3 * n + np.arange(k)]
+        data = np.r_[2 * self.S * (self.s2 + self.cw * self.kappa), np.full(k, 2 * self.S)]
+        return sp.csc_matrix((data, (idx, idx)), shape=(self.nx, self.nx))
+
+    def _A(self, G: np.ndarray) -> sp.csc_matrix:
+        n, k = self.n, self.k
+        In, Zn = sp.identity(n, format="csr"), None
+        ones = np.ones((1, n))
+        rows = [
+            [sp.csr_matrix(G), Zn, Zn, -sp.identity(k), None],  # G w - y = 0
+            [In, -In, In, None, None],  # w - p + m = w0
+            [ones, None, None, None, None],  # budget
+            [In, None, None, None, None],  # bounds
+            [None, In, None, None, None],  # 0 <= p <= L
+            [None, None, In, None, None],  # 0 <= m <= L
+            [None, ones, ones, None, np.ones((1, 1))],  # turnover
+            [None, -ones, ones, None, np.ones((1, 1))],  # c >= sum(p - m)
+            [None, ones, -ones, None, np.ones((1, 1))],  # c >= -sum(p - m)
+        ]
+        return sp.bmat(rows, format="csc")
+
+    def _vectors(
+        self, g: np.ndarray, sb: np.ndarray, w0: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n, k, S, cw = self.n, self.k, self.S, self.cw
+        s = np.sqrt(self.s2)
+        q = np.concatenate(
+            [
+                -2 * S * (s * sb + cw * self.kappa * w0),
+                S * cw * self.buy,
+                S * cw * self.sell,
+                -2 * S * g,
+                [0.0],
+            ]
+        )
+        lo = np.concatenate(
+            [np.zeros(k), w0, [1.0], np.zeros(n), np.zeros(2 * n), [-INF, 0.0, 0.0]]
+        )
+        hi = np.concatenate(
+            [np.zeros(k), w0, [1.0], self.upper, self.cap, self.cap, [2 * self.tau, INF, INF]]
+        )
+        return q, lo, hi
+
+    def constant(self, g: np.ndarray, sb: np.ndarray) -> float:
+        """Objective constant ``S (g'g + sb'sb)`` (and impact's ``kappa w0^2``)."""
+        return float(self.S * (g @ g + sb @ sb))
+
+    # -------------------------------------------------------------- solves
+    def setup(self, g: np.ndarray, sb: np.ndarray, w0: np.ndarray) -> float:
+        """Build and set up OSQP; return the wall time of the setup."""
+        t0 = time.perf_counter()
+        q, lo, hi = self._vectors(g, sb, w0)
+        self.solver = osqp.OSQP()
+        self.solver.setup(self._P(), q, self._A(self._G), lo, hi, **osqp_settings())
+        return time.perf_counter() - t0
+
+    def update(
+        self,
+        g: np.ndarray,
+        sb: np.ndarray,
+        w0: np.ndarray,
+        G: np.ndarray | None = None,
+        s: np.ndarray | None = None,
+    ) -> None:
+        """Write new benchmark/holdings (and the risk model, when refitted)."""
+        assert self.solver is not None
+        mats: dict[str, np.ndarray] = {}
+        if s is not None:
+            self.s2 = s**2
+            mats["Px"] = self._P().data
+        if G is not None:
+            self._G = G
+            mats["Ax"] = self._A(G).data
+        q, lo, hi = self._vectors(g, sb, w0)
+        self.solver.update(q=q, l=lo, u=hi, **mats)
+
+    def solve(self) -> RawSolve:
+        """Solve and return the weights."""
+        assert self.solver is not None
+        t0 = time.perf_counter()
+        res = self.solver.solve(raise_error=False)
+        wall = time.perf_counter() - t0
+        x = np.asarray(res.x, dtype=float)
+        return RawSolve(
+            weights=x[: self.n].copy(),
+            status=str(res.info.status),
+            iterations=int(res.info.iter),
+            wall_time=wall,
+            run_time=float(res.info.run_time),
+            objective=float(res.info.obj_val),
+        )

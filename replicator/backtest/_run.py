@@ -1,0 +1,189 @@
+"""``rp.backtest.run``: the public entry point of the walk-forward backtest."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from replicator.backtest._engine import Engine, finish, run_loop
+from replicator.backtest._result import BacktestResult
+from replicator.backtest._schedule import Schedule
+
+if TYPE_CHECKING:
+    from replicator.replicator import Replicator
+
+__all__ = ["run"]
+
+
+def run(
+    model: Replicator,
+    returns: pd.DataFrame,
+    benchmark: pd.DataFrame | pd.Series,
+    *,
+    schedule: Schedule | str | int | Sequence[Any] | None = "M",
+    lookback: int = 252,
+    reestimate_every: int = 1,
+    start: Any = None,
+    end: Any = None,
+    holdings: pd.Series | None = None,
+    nav: float = 1e9,
+    adv: pd.Series | pd.DataFrame | None = None,
+    volumes: pd.DataFrame | None = None,
+    adv_window: int = 20,
+    prices: pd.Series | pd.DataFrame | None = None,
+    sectors: pd.Series | None = None,
+    flows: pd.Series | None = None,
+    cash_return: float | pd.Series = 0.0,
+    universe: str | Sequence[str] = "constituents",
+    min_history: float = 0.9,
+    baselines: str | Sequence[str] | None = "auto",
+    top_k: int = 50,
+    on_error: str = "raise",
+    progress: bool = False,
+) -> BacktestResult:
+    """Walk-forward backtest of a Replicator, beside simple baselines.
+
+    Parameters
+    ----------
+    model : Replicator
+        The same object a single solve uses; its problem is compiled once and
+        re-solved (warm-started) at every rebalance.
+    returns : DataFrame of shape (n_dates, n_assets)
+        Daily simple returns; NaN where an asset has no price that day.
+    benchmark : DataFrame or Series
+        Weights by effective date (DataFrame effective_date x tickers),
+        constant weights (Series by ticker), or the index's returns (Series by
+        date: returns-only mode).
+    schedule : Schedule, str, int, sequence of dates or None, default "M"
+        When to rebalance; a bare value is ``Schedule(calendar=value)``.
+    lookback : int, default 252
+        Rows of returns (ending at the decision date) for the risk model.
+    reestimate_every : int, default 1
+        Re-estimate the risk model every ``k`` rebalances; in between the
+        fitted ``model.risk.factors_`` are reused.
+    start, end : date-like, optional
+        First and last day of the performance period. Default: the first date
+        with ``lookback`` rows before it, and the last date.
+    holdings : Series, optional
+        Initial weights by ticker; default all cash.
+    nav : float, default 1e9
+        Initial capital, in the currency of ``adv`` and ``flows``.
+    adv : Series or DataFrame, optional
+        Average daily traded value by ticker, constant or by date (as of).
+    volumes : DataFrame, optional
+        Daily traded value (dates x tickers); ADV is its trailing
+        ``adv_window``-day mean. Give ``adv`` or ``volumes``.
+    adv_window : int, default 20
+        Window of the ADV computed from ``volumes``.
+    prices : Series or DataFrame, optional
+        Prices by ticker, constant or by date.
+    sectors : Series, optional
+        Sector by ticker (``"Other"`` when missing).
+    flows : Series, optional
+        Subscriptions (+) and redemptions (-) in currency by trading date.
+    cash_return : float or Series, default 0
+        Daily simple return of cash.
+    universe : {"constituents", "all"} or sequence of str
+        Names that may be held: the current benchmark constituents (weights
+        mode), every asset with data, or a fixed list.
+    min_history : float, default 0.9
+        Fraction of the lookback window an asset needs returns for to be
+        investable.
+    baselines : "auto", sequence of {"full", "top_k", "ls"} or None
+        Baselines run through the same engine and costs. "auto": full
+        replication and top-K with benchmark weights, the least-squares
+        tracker in returns-only mode.
+    top_k : int, default 50
+        Names held by the top-K baseline.
+    on_error : {"raise", "hold"}, default "raise"
+        On a failed solve, raise the SolveError (it names the date) or keep
+        the drifted holdings and log the failure.
+    progress : bool, default False
+        Show a rich progress bar.
+
+    Returns
+    -------
+    BacktestResult
+        The optimized strategy, with the baselines in ``.baselines``.
+
+    Raises
+    ------
+    DataError
+        Malformed or misaligned inputs, a lookback longer than the history,
+        redemptions larger than the fund.
+    ConfigError
+        An invalid schedule or parameter.
+    SolveError
+        A rebalance failed and ``on_error="raise"``.
+
+    Notes
+    -----
+    See :mod:`replicator.backtest` for the timing convention, the accounting
+    and the treatment of universe changes. The daily net return is the
+    time-weighted return with end-of-day flows,
+
+    .. math::
+
+        r_t = \\frac{V_t - F_t - V_{t-1}}{V_{t-1}}
+            = \\frac{h_{t-1}^T r^a_t + c_{t-1} r^c_t - K_t}{V_{t-1}}
+
+    with ``K_t`` the costs paid at the close of ``t``.
+
+    Examples
+    --------
+    >>> import replicator as rp
+    >>> model = rp.Replicator(
+    ...     risk=rp.risk.StatisticalFactor(n_factors=10),
+    ...     costs=[rp.costs.ProportionalFee(bps=5)],
+    ...     constraints=[rp.constraints.FullyInvested(), rp.constraints.LongOnly()],
+    ... )
+    >>> bt = rp.backtest.run(model, R, index_returns, schedule="M")  # doctest: +SKIP
+    >>> print(bt.summary())                                          # doctest: +SKIP
+    """
+    engine = Engine(
+        model,
+        returns,
+        benchmark,
+        schedule=schedule,
+        lookback=lookback,
+        reestimate_every=reestimate_every,
+        start=start,
+        end=end,
+        holdings=holdings,
+        nav=nav,
+        adv=adv,
+        volumes=volumes,
+        adv_window=adv_window,
+        prices=prices,
+        sectors=sectors,
+        flows=flows,
+        cash_return=cash_return,
+        universe=universe,
+        min_history=min_history,
+        baselines=baselines,
+        top_k=top_k,
+        on_error=on_error,
+    )
+    compiled_before = model.n_compilations_
+    elapsed = run_loop(engine, progress)
+    sched = engine.schedule
+    config = {
+        "schedule": {
+            "calendar": sched.calendar
+            if sched.calendar is None or isinstance(sched.calendar, (str, int))
+            else [str(x) for x in sched.calendar],
+            "max_tracking_error": sched.max_tracking_error,
+            "max_drift": sched.max_drift,
+            "drift_reference": sched.drift_reference,
+        },
+        "lookback": lookback,
+        "reestimate_every": reestimate_every,
+        "universe": universe if isinstance(universe, str) else list(universe),
+        "min_history": min_history,
+        "top_k": top_k,
+        "nav": nav,
+        "model": repr(model),
+    }
+    return finish(engine, elapsed, config, model.n_compilations_ - compiled_before)

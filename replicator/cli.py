@@ -1,0 +1,254 @@
+"""Command-line interface: ``replicator run|validate|frontier|datasets``.
+
+A thin layer: config file -> :mod:`replicator.config` (public objects) ->
+solve -> outputs. Exit codes: 0 success, 1 bad input (config or data), 2 the
+solver failed.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from replicator.exceptions import ReplicatorError, SolveError
+
+__all__ = ["cli", "main"]
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_SOLVE_FAILED = 0, 1, 2
+
+EPILOG = """\b
+Exit codes:
+  0  success
+  1  bad input: config, data or model (ConfigError, DataError, ModelError)
+  2  the solver failed: infeasible, unbounded or every solver failed
+     (SolveError)
+
+\b
+Examples:
+  replicator datasets
+  replicator validate configs/sp500.yaml
+  replicator run configs/sp500.yaml --out out/sp500
+  replicator frontier configs/sp500.yaml --out out/sp500-frontier
+
+Config reference: configs/README.md.
+"""
+
+logger = logging.getLogger("replicator")
+
+
+def _version() -> str:
+    from replicator import __version__
+
+    return __version__
+
+
+class _Group(click.Group):
+    """A group whose usage errors exit with 1 ("bad input"), not click's 2."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            exc.exit_code = EXIT_BAD_INPUT
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            exc.exit_code = EXIT_BAD_INPUT
+            raise
+
+
+def _fail(exc: BaseException, code: int, verbose: bool) -> NoReturn:
+    if verbose:
+        logger.exception("details")
+    import replicator.exceptions as errors
+
+    kind = next(
+        c.__name__
+        for c in type(exc).__mro__
+        if getattr(errors, c.__name__, None) is c or c is Exception
+    )
+    text = " ".join(str(exc).split())  # one paragraph
+    click.echo(f"Error ({kind}): {text}", err=True)
+    sys.exit(code)
+
+
+def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Map replicator errors to exit codes and a one-paragraph message."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        verbose = click.get_current_context().find_root().params.get("verbose", 0) > 0
+        try:
+            return fn(*args, **kwargs)
+        except SolveError as exc:
+            _fail(exc, EXIT_SOLVE_FAILED, verbose)
+        except ReplicatorError as exc:
+            _fail(exc, EXIT_BAD_INPUT, verbose)
+
+    return wrapper
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose else logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+def _print(renderable: Any) -> None:
+    from rich.console import Console
+
+    Console(file=click.get_text_stream("stdout"), soft_wrap=False).print(renderable)
+
+
+def _outputs(outcome: Any) -> None:
+    names = ", ".join(f.name for f in outcome.files)
+    click.echo(f"Wrote {names} to {outcome.out_dir}")
+
+
+def _quiet() -> bool:
+    return bool(click.get_current_context().find_root().params.get("quiet"))
+
+
+@click.group(
+    cls=_Group, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.version_option(_version(), "-V", "--version", prog_name="replicator")
+@click.option(
+    "-v", "--verbose", count=True, help="More log output; -v also shows tracebacks."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Only errors; no summary table.")
+def cli(verbose: int, quiet: bool) -> None:
+    """Replicate an index: minimize ex-ante tracking error net of trading costs.
+
+    Each command reads a YAML config that names the data, the benchmark, the
+    starting portfolio, the risk model, the costs, the constraints and the
+    solver. Outputs go to --out (default: output.dir of the config, else
+    ./runs/<config name>).
+    """
+    _setup_logging(verbose, quiet)
+
+
+CONFIG = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+OUT = click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output directory (overrides output.dir of the config).",
+)
+
+
+@cli.command(epilog=EPILOG)
+@CONFIG
+@OUT
+@_guarded
+def run(config: Path, out: Path | None) -> None:
+    """Solve CONFIG and write weights.csv, trades.csv, summary.json, report.html.
+
+    Outputs are written atomically: a failed run leaves the output directory
+    untouched.
+    """
+    from replicator import report
+    from replicator.config import run_config
+
+    outcome = run_config(config, out)
+    if not _quiet():
+        title = outcome.config.name or f"Replicating {outcome.inputs.benchmark_name}"
+        _print(report.summary_table(outcome.result, title=title))
+        _outputs(outcome)
+
+
+@cli.command(epilog=EPILOG)
+@CONFIG
+@_guarded
+def validate(config: Path) -> None:
+    """Check CONFIG and its data without solving; list every problem found.
+
+    Checks the schema, every term and its parameters, every input file, the
+    alignment of the data and the risk-model fit, and compiles the problem.
+    """
+    from replicator.config import check_config
+
+    problems, _ = check_config(config)
+    if problems:
+        click.echo(f"{config}: {len(problems)} problem(s) found:", err=True)
+        for p in problems:
+            click.echo(f"  - {' '.join(p.split())}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if not _quiet():
+        click.echo(f"{config}: OK (config and data are valid; not solved).")
+
+
+@cli.command(epilog=EPILOG)
+@CONFIG
+@OUT
+@_guarded
+def frontier(config: Path, out: Path | None) -> None:
+    """Sweep the tracking-error vs cost frontier of CONFIG.
+
+    Solves once per risk aversion (frontier.risk_aversions in the config,
+    default 12 values from 0.1 to 1e5) and writes frontier.csv,
+    frontier.png and frontier.json.
+    """
+    from replicator import report
+    from replicator.config import run_frontier
+
+    outcome = run_frontier(config, out)
+    if not _quiet():
+        _print(report.frontier_table(outcome.frontier))
+        _outputs(outcome)
+
+
+@cli.command(epilog=EPILOG)
+@_guarded
+def datasets() -> None:
+    """List the bundled datasets with their period, size, source and license."""
+    from replicator import datasets as bundled
+    from replicator import report
+
+    _print(report.datasets_table(bundled.list_datasets()))
+
+
+# --------------------------------------------------------------------------
+# backtest: `replicator backtest CONFIG [--out DIR]`. Registered by
+# `_register_backtest` when replicator.backtest provides the config entry point
+# (`run_backtest_config(path, out) -> outcome`); otherwise the command is absent.
+# --------------------------------------------------------------------------
+def _register_backtest() -> None:
+    try:
+        from replicator.backtest import run_backtest_config  # type: ignore[attr-defined]
+    except ImportError:
+        return
+
+    @cli.command(epilog=EPILOG)
+    @CONFIG
+    @OUT
+    @_guarded
+    def backtest(config: Path, out: Path | None) -> None:
+        """Walk-forward backtest of CONFIG (see the backtest section of the config)."""
+        outcome = run_backtest_config(config, out)
+        if not _quiet():
+            click.echo(f"Outputs written to {getattr(outcome, 'out_dir', out)}")
+
+
+_register_backtest()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point (``replicator``)."""
+    cli.main(args=argv, prog_name="replicator")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,127 @@
+"""Tracking-error cap: ex-ante TE at most a limit (the objective becomes cost)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import cvxpy as cp
+import numpy as np
+
+from replicator.constraints._base import BINDING_TOL, Constraint, ConstraintReport
+from replicator.data._snapshot import MarketSnapshot
+from replicator.exceptions import ModelError
+from replicator.terms import Interval, Variables
+from replicator.typing import FloatArray
+
+if TYPE_CHECKING:
+    from replicator.risk._base import RiskModel
+
+__all__ = ["TrackingErrorLimit"]
+
+
+class TrackingErrorLimit(Constraint):
+    r"""Cap the annualized ex-ante tracking error.
+
+    Parameters
+    ----------
+    max_te : float, default 0.01
+        Largest annualized tracking error, a fraction (0.01 = 1 % a year).
+
+    Notes
+    -----
+    .. math:: \mathrm{TE}^2(w) \le \mathrm{TE}_{max}^2
+
+    with ``TE^2`` the risk model's annualized tracking variance, a convex
+    quadratic: the row is a quadratic constraint (a second-order cone), so the
+    problem is routed to Clarabel (``problem_class = "socp"``).
+
+    With a hard cap the optimizer minimizes the trading costs instead of the
+    tracking error, keeping ``TE^2`` only as a small tie-breaker
+    (``caps_tracking_error = True``). The rows are in ``TE^2`` units; the
+    report shows the tracking error itself (a fraction) against the cap, and
+    the infeasibility diagnosis the smallest feasible tracking error.
+
+    Examples
+    --------
+    >>> import replicator as rp
+    >>> rp.constraints.TrackingErrorLimit(0.005)        # TE <= 50 bp a year
+    TrackingErrorLimit(max_te=0.005)
+    """
+
+    _parameter_constraints = {"max_te": Interval(0, 10, "neither")}
+    quantity = "tracking error"
+    problem_class = "socp"
+    caps_tracking_error = True
+
+    def __init__(self, max_te: float = 0.01) -> None:
+        self.max_te = max_te
+
+    def attach_risk(self, risk: RiskModel) -> None:
+        """Keep the risk model for the numpy twin."""
+        self._risk = risk
+
+    def bind(self, snapshot: MarketSnapshot) -> None:
+        """Create the ``TE_max^2`` Parameter."""
+        super().bind(snapshot)
+        self._cap2 = cp.Parameter(nonneg=True, name="te_cap_squared")
+
+    def update(self, snapshot: MarketSnapshot) -> None:
+        """Write ``TE_max^2``."""
+        self._cap2.value = float(self.max_te) ** 2
+
+    def rows(self, v: Variables) -> list[tuple[cp.Expression, cp.Expression]]:
+        """``TE^2(w) <= TE_max^2``."""
+        if v.tracking_variance is None:
+            raise ModelError(
+                f"{self.name} needs the risk model's tracking variance, but the "
+                "problem was built without one."
+            )
+        self._tv, self._w = v.tracking_variance, v.weights
+        return [(v.tracking_variance, self._cap2)]
+
+    def _tracking_variance(
+        self, weights: FloatArray, snapshot: MarketSnapshot
+    ) -> float:
+        risk = getattr(self, "_risk", None)
+        if risk is not None:
+            return float(risk.evaluate(weights, snapshot))
+        if getattr(self, "_tv", None) is None:
+            raise ModelError(
+                f"{self.name} is not part of a compiled problem yet: solve first."
+            )
+        # Without the risk model, read the compiled expression at ``weights``.
+        old = self._w.value
+        try:
+            self._w.value = np.asarray(weights, dtype=float)
+            return float(self._tv.value)
+        finally:
+            self._w.value = old
+
+    def evaluate(
+        self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot
+    ) -> tuple[FloatArray, FloatArray]:
+        """Numpy twin of :meth:`rows`: ``(TE^2, TE_max^2)``."""
+        return (
+            np.array([self._tracking_variance(weights, snapshot)]),
+            np.array([float(self.max_te) ** 2]),
+        )
+
+    def report(
+        self,
+        weights: FloatArray,
+        trades: FloatArray,
+        snapshot: MarketSnapshot,
+        tol: float = BINDING_TOL,
+    ) -> ConstraintReport:
+        """Report the tracking error (a fraction) against the cap."""
+        te = float(np.sqrt(max(self._tracking_variance(weights, snapshot), 0.0)))
+        cap = float(self.max_te)
+        binding = te - cap >= -tol * (1.0 + cap)
+        return ConstraintReport(
+            name=self.name,
+            value=te,
+            limit=cap,
+            binding=binding,
+            n_binding=int(binding),
+            max_violation=max(te - cap, 0.0),
+        )

@@ -1,0 +1,316 @@
+"""Engine-level tests: known answers, solver agreement, compile-once, results."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+import pytest
+
+import replicator as rp
+from replicator.exceptions import ModelError, SolverFailedError
+
+C = rp.constraints
+
+
+def basic_model(**kw):
+    return rp.Replicator(
+        risk=kw.pop("risk", rp.risk.StatisticalFactor(n_factors=3)),
+        costs=kw.pop("costs", [rp.costs.ProportionalFee(bps=5)]),
+        constraints=kw.pop(
+            "constraints", [C.FullyInvested(), C.LongOnly(), C.TurnoverLimit(1.0)]
+        ),
+        **kw,
+    )
+
+
+def test_feasible_benchmark_without_costs_is_replicated_exactly(medium):
+    model = basic_model(costs=[], constraints=[C.FullyInvested(), C.LongOnly()])
+    res = model.solve(returns=medium.returns, benchmark=medium.benchmark)
+    np.testing.assert_allclose(res.weights, medium.benchmark, atol=1e-5)
+    assert res.tracking_error < 1e-4
+    assert res.unreplicated_weight == 0.0
+
+
+def test_single_binding_cap_closed_form():
+    """Diagonal risk, one capped name: excess goes to others in proportion to 1/s^2."""
+    tickers = ["A", "B", "C", "D"]
+    s = np.array([0.1, 0.2, 0.3, 0.4])
+    cov = pd.DataFrame(np.diag(s**2), index=tickers, columns=tickers)
+    b = pd.Series([0.55, 0.15, 0.15, 0.15], index=tickers)
+    cap = 0.40
+    model = rp.Replicator(
+        risk=rp.risk.Covariance(cov) if hasattr(rp.risk, "Covariance") else None,
+        constraints=[C.FullyInvested(), C.WeightBounds(upper=cap)],
+        solver="CLARABEL",
+    )
+    if not hasattr(rp.risk, "Covariance"):
+        pytest.skip("rp.risk.Covariance not available yet")
+    res = model.solve(benchmark=b)
+    excess = b["A"] - cap
+    inv = 1 / s[1:] ** 2
+    expected = np.r_[cap, b.iloc[1:].to_numpy() + excess * inv / inv.sum()]
+    np.testing.assert_allclose(res.weights.to_numpy(), expected, atol=1e-6)
+    te2 = excess**2 * s[0] ** 2 + np.sum((expected[1:] - b.iloc[1:]) ** 2 * s[1:] ** 2)
+    assert res.tracking_variance == pytest.approx(te2, rel=1e-5)
+    [bounds] = [c for c in res.constraints if c.name.startswith("WeightBounds")]
+    assert bounds.binding and bounds.n_binding == 1
+
+
+def test_osqp_and_clarabel_agree(medium):
+    kw = dict(
+        constraints=[
+            C.FullyInvested(),
+            C.LongOnly(),
+            C.WeightBounds(upper=0.15),
+            C.TurnoverLimit(0.3),
+        ]
+    )
+    res_o = basic_model(solver="OSQP", **kw).solve(
+        returns=medium.returns, benchmark=medium.benchmark, holdings=medium.holdings
+    )
+    res_c = basic_model(solver="CLARABEL", **kw).solve(
+        returns=medium.returns, benchmark=medium.benchmark, holdings=medium.holdings
+    )
+    assert res_o.stats.solver == "OSQP" and res_c.stats.solver == "CLARABEL"
+    assert res_o.objective == pytest.approx(res_c.objective, rel=1e-4)
+    np.testing.assert_allclose(res_o.weights, res_c.weights, atol=2e-4)
+
+
+def test_qp_routes_to_osqp(medium):
+    res = basic_model().solve(returns=medium.returns, benchmark=medium.benchmark)
+    assert res.stats.solver == "OSQP"
+    assert "QP" in res.stats.reason
+
+
+def test_compile_once_across_new_inputs(medium):
+    model = basic_model()
+    R = medium.returns
+    res = model.solve(returns=R.iloc[:200], benchmark=medium.benchmark)
+    rng = np.random.default_rng(5)
+    for i in range(3):
+        b2 = medium.benchmark * np.exp(rng.normal(0, 0.2, len(medium.benchmark)))
+        b2 /= b2.sum()
+        res = model.solve(
+            returns=R.iloc[10 * i : 200 + 10 * i], benchmark=b2, holdings=res.weights
+        )
+        assert res.status is rp.Status.OPTIMAL
+        assert res.stats.compile_time < 0.5
+    assert model.n_compilations_ == 1
+
+
+def test_sample_covariance_shorter_window_reuses_problem(medium):
+    model = basic_model(risk=rp.risk.SampleCovariance())
+    model.solve(returns=medium.returns.iloc[:120], benchmark=medium.benchmark)
+    model.solve(returns=medium.returns.iloc[:100], benchmark=medium.benchmark)
+    assert model.n_compilations_ == 1
+    model.solve(returns=medium.returns.iloc[:150], benchmark=medium.benchmark)
+    assert model.n_compilations_ == 2  # more rows than the compiled capacity
+
+
+def test_new_universe_recompiles(medium):
+    model = basic_model()
+    model.solve(returns=medium.returns, benchmark=medium.benchmark)
+    sub = medium.benchmark.iloc[:30] / medium.benchmark.iloc[:30].sum()
+    model.solve(returns=medium.returns.iloc[:, :30], benchmark=sub)
+    assert model.n_compilations_ == 2
+
+
+def test_ex_ante_te_matches_numpy(medium):
+    model = basic_model(risk=rp.risk.SampleCovariance())
+    res = model.solve(
+        returns=medium.returns, benchmark=medium.benchmark, holdings=medium.holdings
+    )
+    a = (res.weights - medium.benchmark.reindex(res.weights.index)).to_numpy()
+    cov = np.cov(medium.returns[res.weights.index].to_numpy(), rowvar=False) * 252
+    assert res.tracking_variance == pytest.approx(a @ cov @ a, rel=1e-9)
+    assert res.te_by_asset.sum() == pytest.approx(res.tracking_variance, rel=1e-9)
+
+
+def test_unreplicable_constituents_are_proxied(medium):
+    universe = medium.benchmark.index[5:]
+    model = basic_model(costs=[], constraints=[C.FullyInvested(), C.LongOnly()])
+    res = model.solve(
+        returns=medium.returns, benchmark=medium.benchmark, universe=universe
+    )
+    blocked = medium.benchmark.index[:5]
+    assert res.unreplicated_weight == pytest.approx(medium.benchmark[blocked].sum())
+    assert set(res.unreplicable) == set(blocked)
+    assert (res.weights[blocked].abs() < 1e-9).all()
+    assert res.weights.sum() == pytest.approx(1.0, abs=1e-6)
+    # The proxy beats simply renormalizing the held names.
+    naive = medium.benchmark.copy()
+    naive[blocked] = 0
+    naive /= naive.sum()
+    assert res.tracking_variance <= model.risk.evaluate(
+        naive.reindex(res.weights.index).to_numpy(),
+        model.prepare(
+            medium.returns, medium.benchmark, universe=universe, fit=False
+        ),
+    )
+
+
+def test_returns_only_mode_tracks_index(medium):
+    model = basic_model(
+        risk=rp.risk.SampleCovariance(),
+        costs=[],
+        constraints=[C.FullyInvested(), C.LongOnly()],
+    )
+    res = model.solve(returns=medium.returns, benchmark=medium.index_returns)
+    assert res.returns_only
+    assert res.status is rp.Status.OPTIMAL
+    # The index is an exact long-only portfolio: TE ~ 0 and weights recovered.
+    assert res.tracking_error < 1e-3
+    np.testing.assert_allclose(res.weights, medium.benchmark, atol=2e-3)
+    # The reported TE equals the realized in-sample active volatility.
+    active = medium.returns[res.weights.index] @ res.weights - medium.index_returns
+    assert res.tracking_error == pytest.approx(active.std() * np.sqrt(252), rel=1e-6)
+
+
+def test_costs_reduce_trading(medium):
+    free = basic_model(costs=[]).solve(
+        returns=medium.returns, benchmark=medium.benchmark, holdings=medium.holdings
+    )
+    costly = basic_model(costs=[rp.costs.ProportionalFee(bps=50)]).solve(
+        returns=medium.returns, benchmark=medium.benchmark, holdings=medium.holdings
+    )
+    assert costly.turnover < free.turnover
+    assert costly.tracking_error >= free.tracking_error - 1e-9
+    fee = costly.costs["ProportionalFee(50)"]
+    assert fee == pytest.approx(50e-4 * costly.trades.abs().sum(), rel=1e-9)
+
+
+def test_frontier_is_monotone(medium):
+    model = basic_model(costs=[rp.costs.ProportionalFee(bps=20)])
+    fr = model.frontier(
+        returns=medium.returns,
+        benchmark=medium.benchmark,
+        holdings=medium.holdings,
+        risk_aversions=[1, 10, 100, 1000, 10000],
+    )
+    assert list(fr.columns[:5]) == [
+        "tracking_error",
+        "total_cost",
+        "turnover",
+        "n_holdings",
+        "status",
+    ]
+    te = fr["tracking_error"].to_numpy()
+    cost = fr["total_cost"].to_numpy()
+    assert np.all(np.diff(te) <= 1e-6)
+    assert np.all(np.diff(cost) >= -1e-8)
+    assert te[0] > te[-1]
+
+
+def test_result_serializes_and_summarizes(medium):
+    res = basic_model().solve(
+        returns=medium.returns,
+        benchmark=medium.benchmark,
+        holdings=medium.holdings,
+        groups=medium.sectors,
+        adv=medium.adv,
+        nav=1e8,
+    )
+    d = json.loads(res.to_json())
+    assert d["status"] == "optimal"
+    assert set(d["te_decomposition"]["by_group"]) == set(medium.sectors.unique())
+    assert res.te_by_group.sum() == pytest.approx(res.tracking_variance, rel=1e-9)
+    assert d["solver"]["solver"] == "OSQP"
+    text = res.summary()
+    assert "Ex-ante TE" in text and "TurnoverLimit(1)" in text
+    usage = res.liquidity_usage
+    expected = res.trades.abs() * 1e8 / medium.adv.reindex(usage.index)
+    np.testing.assert_allclose(usage, expected)
+    frame = res.to_frame()
+    assert list(frame.index) == list(res.weights.index)
+
+
+def test_model_is_picklable_after_solve(medium):
+    model = basic_model()
+    res1 = model.solve(returns=medium.returns, benchmark=medium.benchmark)
+    clone = pickle.loads(pickle.dumps(model))
+    res2 = clone.solve(returns=medium.returns, benchmark=medium.benchmark)
+    np.testing.assert_allclose(res1.weights, res2.weights, atol=1e-6)
+
+
+def test_fallback_to_clarabel_when_osqp_stops_early(medium):
+    model = basic_model(solver="OSQP", solver_options={"max_iter": 3})
+    res = model.solve(
+        returns=medium.returns, benchmark=medium.benchmark, holdings=medium.holdings
+    )
+    assert res.stats.solver == "CLARABEL"
+    assert "fallback" in res.stats.reason
+    assert res.stats.attempts[0].startswith("OSQP")
+
+
+def test_failed_solve_without_fallback_raises(medium):
+    model = basic_model(solver="OSQP", solver_options={"max_iter": 3}, fallback=False)
+    with pytest.raises((SolverFailedError, rp.exceptions.InaccurateSolutionWarning)):
+        model.solve(
+            returns=medium.returns, benchmark=medium.benchmark, holdings=medium.holdings
+        )
+
+
+def test_inaccurate_solution_warns(medium, monkeypatch):
+    from replicator.problem import _builder
+    from replicator.solvers import Status
+
+    real = _builder.run_solver
+
+    def fake(*args, **kwargs):
+        from dataclasses import replace
+
+        return replace(real(*args, **kwargs), status=Status.OPTIMAL_INACCURATE)
+
+    monkeypatch.setattr(_builder, "run_solver", fake)
+    model = basic_model(fallback=False)
+    with pytest.warns(
+        rp.exceptions.InaccurateSolutionWarning, match="inaccurate solution"
+    ):
+        res = model.solve(returns=medium.returns, benchmark=medium.benchmark)
+    assert res.status is rp.Status.OPTIMAL_INACCURATE
+
+
+class ConcaveCost(rp.costs.Cost):
+    def bind(self, snapshot):
+        super().bind(snapshot)
+
+    def expression(self, v):
+        return -cp.sum_squares(v.trades)
+
+    def evaluate(self, trades, snapshot):
+        return -float(np.sum(np.asarray(trades) ** 2))
+
+
+def test_non_convex_term_is_a_model_error(medium):
+    model = basic_model(costs=[ConcaveCost()])
+    with pytest.raises(ModelError, match=r"ConcaveCost\(\) is not a valid convex"):
+        model.solve(returns=medium.returns, benchmark=medium.benchmark)
+
+
+def test_sp500_real_data_solve(sp500_2010):
+    R, index = sp500_2010
+    assert R.shape == (252, 386)
+    model = rp.Replicator(
+        risk=rp.risk.StatisticalFactor(n_factors=10),
+        costs=[rp.costs.ProportionalFee(bps=5)],
+        constraints=[
+            C.FullyInvested(),
+            C.LongOnly(),
+            C.WeightBounds(upper=0.03),
+            C.TurnoverLimit(0.25),
+        ],
+    )
+    w0 = pd.Series(1 / R.shape[1], index=R.columns)
+    res = model.solve(returns=R, benchmark=index, holdings=w0)
+    assert res.status is rp.Status.OPTIMAL
+    w = res.weights
+    assert w.sum() == pytest.approx(1.0, abs=1e-6)
+    assert w.min() >= -1e-6 and w.max() <= 0.03 + 1e-6
+    assert res.turnover <= 0.25 + 1e-6
+    assert all(c.max_violation < 1e-5 for c in res.constraints)
+    # In-sample TE of a 386-name long-only tracker of the S&P 500 is small.
+    assert res.tracking_error < 0.02
