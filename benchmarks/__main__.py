@@ -15,13 +15,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.cells import REFERENCE, CellSpec, run_isolated
+from benchmarks.cells import REFERENCE, CellSpec, run_isolated, warm_up
 from benchmarks.problems import SIZES
 
 DEFAULT_SOLVERS = ("OSQP", "CLARABEL", "SCS", "HIGHS", "PIQP")
 QP_ONLY = {"OSQP", "HIGHS", "PIQP"}
 DENSE_MAX = 2000
-QUICK_SIZES = ("100", "500", "sp500")
+QUICK_SIZES = ("50", "200")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -72,7 +72,11 @@ def _size_key(size: str) -> float:
     return 386.0 if size == "sp500" else float(size)
 
 
-def run_suite(args: argparse.Namespace, log: Any = print) -> list[dict[str, Any]]:
+def _log(line: str) -> None:
+    print(line, flush=True)
+
+
+def run_suite(args: argparse.Namespace, log: Any = _log) -> list[dict[str, Any]]:
     """Run every cell; return the rows."""
     sizes = (
         args.sizes.split(",")
@@ -85,17 +89,19 @@ def run_suite(args: argparse.Namespace, log: Any = print) -> list[dict[str, Any]
     )
     solvers, rows = _solvers(requested)
     repeats = args.repeats or (1 if args.quick else 3)
-    warm = 2 if args.quick else 5
-    timeout = args.timeout or (60.0 if args.quick else 300.0)
-    budget = args.cell_budget or (30.0 if args.quick else 120.0)
+    warm = 1 if args.quick else 5
+    timeout = args.timeout or (6.0 if args.quick else 300.0)
+    budget = args.cell_budget or (3.0 if args.quick else 120.0)
     given_up: dict[tuple[str, str], str] = {}
+    variants = args.variants.split(",")
+    warm_up(variants, [REFERENCE, *solvers], args.n_factors)
 
-    for variant in args.variants.split(","):
+    for variant in variants:
         for size in sizes:
             if variant == "dense" and (size == "sp500" or int(size) > DENSE_MAX):
                 continue
             ref = run_isolated(
-                CellSpec(variant, size, REFERENCE, 1, 1, args.seed, args.n_factors),
+                CellSpec(variant, size, REFERENCE, 1, 1, args.seed, args.n_factors, warmup=False),
                 timeout,
             )
             rows.append(ref)
@@ -110,6 +116,7 @@ def run_suite(args: argparse.Namespace, log: Any = print) -> list[dict[str, Any]
                     args.seed,
                     args.n_factors,
                     raw=solver == "OSQP",
+                    warmup=False,
                 )
                 if variant == "socp" and solver in QP_ONLY:
                     row = {**vars_of(spec), "status": "n/a", "note": f"{solver} is QP-only"}
@@ -156,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.report import write_results
 
     args = parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     t0 = time.perf_counter()
     rows = run_suite(args)
     out = write_results(rows, Path(args.out), args, time.perf_counter() - t0)

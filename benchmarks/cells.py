@@ -48,6 +48,7 @@ class CellSpec:
     seed: int = 0
     n_factors: int = 10
     raw: bool = False
+    warmup: bool = True
 
 
 def peak_rss_mb() -> float:
@@ -111,6 +112,29 @@ def _timed_solve(setup, j: int) -> tuple[Any, dict[str, float]]:  # type: ignore
     }
 
 
+def warm_up(variants: list[str], solvers: list[str], n_factors: int = 10) -> None:
+    """Solve a tiny problem per (variant, solver): lazy imports and code paths.
+
+    Run once in the parent, every forked cell inherits the warmed-up state.
+    Iterations are capped: only the code paths matter, not convergence.
+    """
+    from benchmarks.variants import build
+
+    caps = {"OSQP": {"max_iter": 50}, "SCS": {"max_iters": 50}, "CLARABEL": {"max_iter": 5}}
+    tiny = make("20", min(n_factors, 3), 99)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for variant in variants:
+            for solver in solvers:
+                name, _ = _solver_args(solver)
+                opts = caps.get(name)
+                try:
+                    setup = build(tiny, variant, name, opts, fallback=False)
+                    setup.model.solve(**setup.inputs(0))
+                except Exception:  # noqa: BLE001, S110 - only a warm-up
+                    pass
+
+
 def _median(rows: list[dict[str, float]], key: str) -> float:
     vals = [r[key] for r in rows if key in r]
     return statistics.median(vals) if vals else float("nan")
@@ -128,15 +152,9 @@ def run_cell(spec: CellSpec) -> dict[str, Any]:
     name, opts = _solver_args(spec.solver)
     warnings.simplefilter("ignore")
 
-    # Warm-up on a tiny problem: lazy imports of the solver and cvxpy paths.
     fallback = spec.solver == "auto"  # the default user path; named solvers alone
-    tiny = build(
-        make("50", spec.n_factors, spec.seed + 1), spec.variant, name, opts, fallback=fallback
-    )
-    try:
-        tiny.model.solve(**tiny.inputs(0))
-    except Exception:  # noqa: BLE001 - only a warm-up
-        pass
+    if spec.warmup:
+        warm_up([spec.variant], [spec.solver], spec.n_factors)
 
     cold: list[dict[str, float]] = []
     setup = res = None
@@ -247,8 +265,10 @@ def run_isolated(spec: CellSpec, timeout: float) -> dict[str, Any]:
             row = parent.recv()
         except EOFError:
             row = None
-    proc.join(5)
-    if proc.is_alive():
+    if row is None and proc.is_alive():
+        proc.kill()
+    proc.join(10)
+    if proc.is_alive():  # pragma: no cover - a child that ignores the pipe close
         proc.kill()
         proc.join()
     elapsed = time.perf_counter() - t0

@@ -6,7 +6,7 @@ liquidity, turnover and other constraints.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from replicator import constraints, costs, exceptions, measures, risk
+from replicator import constraints, costs, data, datasets, exceptions, measures, risk
 from replicator.replicator import Replicator
 from replicator.result import ReplicationResult
 from replicator.solvers import Status, available_solvers
@@ -24,6 +24,8 @@ __all__ = [
     "available_solvers",
     "constraints",
     "costs",
+    "data",
+    "datasets",
     "exceptions",
     "measures",
     "risk",

@@ -1,4 +1,4 @@
-"""Command-line interface: ``replicator run|validate|frontier|datasets``.
+"""Command-line interface: ``replicator run|validate|frontier|backtest|datasets``.
 
 A thin layer: config file -> :mod:`replicator.config` (public objects) ->
 solve -> outputs. Exit codes: 0 success, 1 bad input (config or data), 2 the
@@ -22,22 +22,28 @@ __all__ = ["cli", "main"]
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_SOLVE_FAILED = 0, 1, 2
 
-EPILOG = """\b
+EXIT_CODES = """\b
 Exit codes:
   0  success
   1  bad input: config, data or model (ConfigError, DataError, ModelError)
   2  the solver failed: infeasible, unbounded or every solver failed
      (SolveError)
+"""
 
+EPILOG = (
+    EXIT_CODES
+    + """
 \b
 Examples:
   replicator datasets
   replicator validate configs/sp500.yaml
   replicator run configs/sp500.yaml --out out/sp500
   replicator frontier configs/sp500.yaml --out out/sp500-frontier
+  replicator backtest configs/sp500.yaml --out out/sp500-backtest
 
 Config reference: configs/README.md.
 """
+)
 
 logger = logging.getLogger("replicator")
 
@@ -149,7 +155,7 @@ OUT = click.option(
 )
 
 
-@cli.command(epilog=EPILOG)
+@cli.command(epilog=EXIT_CODES, short_help="Solve CONFIG and write the outputs.")
 @CONFIG
 @OUT
 @_guarded
@@ -169,7 +175,7 @@ def run(config: Path, out: Path | None) -> None:
         _outputs(outcome)
 
 
-@cli.command(epilog=EPILOG)
+@cli.command(epilog=EXIT_CODES, short_help="Check CONFIG and its data without solving.")
 @CONFIG
 @_guarded
 def validate(config: Path) -> None:
@@ -190,7 +196,7 @@ def validate(config: Path) -> None:
         click.echo(f"{config}: OK (config and data are valid; not solved).")
 
 
-@cli.command(epilog=EPILOG)
+@cli.command(epilog=EXIT_CODES, short_help="Tracking error vs cost frontier.")
 @CONFIG
 @OUT
 @_guarded
@@ -210,39 +216,42 @@ def frontier(config: Path, out: Path | None) -> None:
         _outputs(outcome)
 
 
-@cli.command(epilog=EPILOG)
+@cli.command(epilog=EXIT_CODES, short_help="List the bundled datasets.")
+@click.argument("name", required=False)
 @_guarded
-def datasets() -> None:
-    """List the bundled datasets with their period, size, source and license."""
+def datasets(name: str | None) -> None:
+    """List the bundled datasets, or print the provenance note of NAME.
+
+    Each dataset is listed with its period, size, license, a one-line
+    description and its source. Use one in a config with data.dataset: NAME.
+    """
     from replicator import datasets as bundled
     from replicator import report
 
-    _print(report.datasets_table(bundled.list_datasets()))
+    if name is None:
+        click.echo(report.datasets_text(bundled.list_datasets()))
+        click.echo("\nFull provenance: replicator datasets NAME")
+    else:
+        click.echo(bundled.provenance(name))
 
 
-# --------------------------------------------------------------------------
-# backtest: `replicator backtest CONFIG [--out DIR]`. Registered by
-# `_register_backtest` when replicator.backtest provides the config entry point
-# (`run_backtest_config(path, out) -> outcome`); otherwise the command is absent.
-# --------------------------------------------------------------------------
-def _register_backtest() -> None:
-    try:
-        from replicator.backtest import run_backtest_config  # type: ignore[attr-defined]
-    except ImportError:
-        return
+@cli.command(epilog=EXIT_CODES, short_help="Walk-forward backtest of CONFIG.")
+@CONFIG
+@OUT
+@_guarded
+def backtest(config: Path, out: Path | None) -> None:
+    """Walk-forward backtest of CONFIG: backtest.csv, backtest.json, report.html.
 
-    @cli.command(epilog=EPILOG)
-    @CONFIG
-    @OUT
-    @_guarded
-    def backtest(config: Path, out: Path | None) -> None:
-        """Walk-forward backtest of CONFIG (see the backtest section of the config)."""
-        outcome = run_backtest_config(config, out)
-        if not _quiet():
-            click.echo(f"Outputs written to {getattr(outcome, 'out_dir', out)}")
+    The backtest section of the config holds the keyword arguments of
+    replicator.backtest.run (schedule, lookback, start, end, baselines, ...);
+    data, benchmark and portfolio come from the other sections.
+    """
+    from replicator.config import run_backtest_config
 
-
-_register_backtest()
+    outcome = run_backtest_config(config, out)
+    if not _quiet():
+        click.echo(outcome.result.summary())
+        _outputs(outcome)
 
 
 def main(argv: list[str] | None = None) -> None:

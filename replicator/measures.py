@@ -25,7 +25,7 @@ __all__ = [
 
 
 def turnover(trades: FloatArray) -> float:
-    """One-way turnover of a trade vector, including the cash leg.
+    r"""One-way turnover of a trade vector, including the cash leg.
 
     Parameters
     ----------
@@ -45,7 +45,7 @@ def turnover(trades: FloatArray) -> float:
 
 
 def active_share(weights: FloatArray, benchmark: FloatArray) -> float:
-    """Active share ``0.5 * sum|w - b|`` (cash counted as an asset).
+    r"""Active share ``0.5 * sum|w - b|`` (cash counted as an asset).
 
     Notes
     -----
@@ -61,7 +61,7 @@ def ex_post_tracking_error(
     *,
     centred: bool = True,
 ) -> float:
-    """Realized (ex-post) tracking error, annualized.
+    r"""Realized (ex-post) tracking error, annualized.
 
     Parameters
     ----------

@@ -19,6 +19,7 @@ from replicator.data._validate import (
     format_items,
     require_aligned,
     require_subset,
+    str_index,
     validate_returns,
     validate_weights,
 )
@@ -42,7 +43,7 @@ logger = logging.getLogger("replicator")
 
 
 class Replicator:
-    """Minimize ex-ante tracking error net of trading costs, under constraints.
+    r"""Minimize ex-ante tracking error net of trading costs, under constraints.
 
     Parameters
     ----------
@@ -197,7 +198,7 @@ class Replicator:
         known = self._known_assets(returns)
 
         if universe is not None:
-            universe_idx = pd.Index([str(u) for u in universe])
+            universe_idx = str_index(pd.Index(list(universe)))
             if known is not None:
                 require_subset(universe_idx, known, "universe", "the returns")
         elif known is not None:
@@ -226,9 +227,7 @@ class Replicator:
             bench_w = validate_weights(benchmark, "benchmark weights", sum_to_one=True)
             bench_w = bench_w[bench_w != 0]
             if known is not None:
-                require_subset(
-                    bench_w.index, known, "benchmark weights", "the returns"
-                )
+                require_subset(bench_w.index, known, "benchmark weights", "the returns")
             base = universe_idx if universe_idx is not None else bench_w.index
             assets = base.append(bench_w.index.difference(base))
 
@@ -247,7 +246,7 @@ class Replicator:
                     )
         else:
             hold = pd.Series(dtype=float)
-        assets = pd.Index([str(a) for a in assets])
+        assets = str_index(assets)
 
         investable = (
             np.ones(len(assets), dtype=bool)
@@ -272,7 +271,7 @@ class Replicator:
             if not isinstance(groups, pd.Series):
                 raise DataError("groups must be a Series of labels by ticker.")
             g = groups.copy()
-            g.index = g.index.map(str)
+            g.index = str_index(g.index)
             missing = assets.difference(g.index)
             if len(missing):
                 raise DataError(
@@ -328,8 +327,8 @@ class Replicator:
                 bench_returns,
                 periods_per_year=self.periods_per_year,
             )
-        elif not hasattr(self.risk, "factors_"):
-            self.risk.fit(None, periods_per_year=self.periods_per_year)
+        elif bench_returns is not None or not hasattr(self.risk, "factors_"):
+            self.risk.fit(None, bench_returns, periods_per_year=self.periods_per_year)
 
     # ------------------------------------------------------------------ solve
     def solve(
@@ -499,7 +498,9 @@ class Replicator:
         if not len(risk_aversions) or any(
             not isinstance(x, (int, float)) or x <= 0 for x in risk_aversions
         ):
-            raise ConfigError("risk_aversions must be a non-empty list of positive floats.")
+            raise ConfigError(
+                "risk_aversions must be a non-empty list of positive floats."
+            )
         snapshot = self.prepare(returns, benchmark, holdings, **market)
         rows = []
         for lam in risk_aversions:

@@ -198,11 +198,19 @@ class ReplicationResult:
         lines.append(bar)
         rows = [
             ("Status", str(self.status)),
-            ("Solver", f"{self.stats.solver} ({self.stats.iterations} it, "
-             f"{self.stats.solve_time * 1e3:.1f} ms)"),
+            (
+                "Solver",
+                f"{self.stats.solver} ({self.stats.iterations} it, "
+                f"{self.stats.solve_time * 1e3:.1f} ms)",
+            ),
             ("Ex-ante TE (ann.)", f"{self.tracking_error * 100:.4f} %"),
-            ("  factor / specific", f"{_pct_share(self.te_factor_variance, self.tracking_variance)} / "
-             f"{_pct_share(self.te_specific_variance, self.tracking_variance)} of TE^2"),
+            (
+                "  factor / specific",
+                f"{_pct_share(self.te_factor_variance, self.tracking_variance)}"
+                " / "
+                f"{_pct_share(self.te_specific_variance, self.tracking_variance)}"
+                " of TE^2",
+            ),
             ("Total cost", f"{self.total_cost * 1e4:.3f} bp of NAV"),
             ("Turnover (one-way)", f"{self.turnover * 100:.3f} %"),
             ("Holdings", f"{self.n_holdings} names, cash {self.cash * 100:.3f} %"),

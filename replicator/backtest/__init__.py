@@ -52,10 +52,12 @@ Universe changes and missing data
 The model universe is every column of ``returns``, fixed for the run, so the
 problem compiles once. A NaN return means "no price that day": the position
 earns 0 that day (price carried forward) and cannot be traded. At a rebalance
-an asset is *investable* when it has a return that day (and a positive ADV
-and price when those are given), returns on at least ``min_history`` of the
-lookback window (missing ones count as 0 in the risk model), and, with
-``universe="constituents"`` and benchmark weights, is a constituent that day.
+an asset is *investable* when it has a return that day (and a known positive
+ADV and price when those are given; they are as-of panels, the last known
+value counts), returns on at least ``min_history`` of the lookback window
+(missing ones count as 0 in the risk model), and, when benchmark weights are
+known (``universe="constituents"``, the default then), is a constituent that
+day. In returns-only mode every asset with data is eligible.
 The optimizer holds non-investable names at zero (a benchmark constituent
 that is not investable keeps its benchmark weight and is proxied), so a name
 that leaves the benchmark is sold at the next rebalance and a new entrant is
@@ -63,12 +65,29 @@ bought once it has enough history. A held name that cannot trade (no price)
 keeps its position; the other target weights are scaled by one minus its
 weight so the budget holds.
 
-Re-estimation
--------------
-The risk model is re-estimated (``model.prepare(..., fit=True)``) at the
-formation and at every ``reestimate_every``-th rebalance; in between the
-fitted factors are reused and only the snapshot's numbers change (holdings,
-benchmark, investable mask, ADV, NAV), so no rebalance recompiles.
+Re-estimation and problem reuse
+-------------------------------
+The risk model is re-estimated (``model.prepare(..., fit=True)`` on the
+window) at the formation and at every ``reestimate_every``-th rebalance. In
+between, the fitted ``model.risk.factors_`` are reused and the snapshot is
+the last prepared one with this date's numbers (holdings, benchmark weights,
+investable mask, NAV, ADV, prices, volatility) put in by
+``dataclasses.replace``: the same snapshot ``prepare(..., fit=False)`` would
+build, without re-validating the window at every date (the panel is validated
+once up front). ``model.solve_snapshot`` then updates the parameters of the
+problem compiled at the formation and warm-starts it: a fixed universe
+compiles once.
+
+Baselines
+---------
+Run through the same engine, schedule, costs and accounting: ``"full"``
+holds the benchmark weights of the investable names, renormalized; ``"top_k"``
+the ``top_k`` largest of them, renormalized; ``"ls"`` the sum-to-one
+least-squares regression of the benchmark's returns on the investable
+assets' over the lookback window (minimum norm when there are more assets
+than dates; it may short), re-estimated with the risk model. Full replication
+and top-K need benchmark weights; in returns-only mode the result says so in
+``notes``.
 """
 
 from replicator.backtest._policies import sum_to_one_least_squares
@@ -76,4 +95,9 @@ from replicator.backtest._result import BacktestResult
 from replicator.backtest._run import run
 from replicator.backtest._schedule import Schedule
 
-__all__ = ["BacktestResult", "Schedule", "run", "sum_to_one_least_squares"]
+__all__ = [
+    "BacktestResult",
+    "Schedule",
+    "run",
+    "sum_to_one_least_squares",
+]

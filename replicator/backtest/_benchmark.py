@@ -55,7 +55,9 @@ def _is_return_series(series: pd.Series, dates: pd.Index, assets: pd.Index) -> b
     if isinstance(series.index, pd.DatetimeIndex):
         return True
     on_dates = series.index.isin(dates).mean() if len(series) else 0.0
-    on_tickers = pd.Index(series.index.map(str)).isin(assets).mean() if len(series) else 0.0
+    on_tickers = (
+        pd.Index(series.index.map(str)).isin(assets).mean() if len(series) else 0.0
+    )
     return bool(on_dates > on_tickers)
 
 
@@ -68,7 +70,7 @@ def benchmark_path(
     last: int,
     lookback: int,
 ) -> BenchmarkPath:
-    """Build the benchmark path from one of the three accepted forms.
+    r"""Build the benchmark path from one of the three accepted forms.
 
     Parameters
     ----------
@@ -92,8 +94,8 @@ def benchmark_path(
 
     .. math::
 
-        r^b_t = b_{t-1}^T r_t, \\qquad
-        b_t = \\frac{b_{t-1} \\circ (1 + r_t)}{1 + r^b_t}.
+        r^b_t = b_{t-1}^T r_t, \qquad
+        b_t = \frac{b_{t-1} \circ (1 + r_t)}{1 + r^b_t}.
 
     Constant weights (a Series by ticker) are reset every day: the benchmark
     is then the constant mix ``r^b_t = b^T r_t``. Rows are normalized to sum to

@@ -10,7 +10,7 @@ __all__ = ["Book"]
 
 
 class Book:
-    """Positions and cash of one strategy, in currency.
+    r"""Positions and cash of one strategy, in currency.
 
     Parameters
     ----------
@@ -27,11 +27,11 @@ class Book:
 
     .. math::
 
-        \\text{P\\&L}_t = h^T r_t + c\\, r^c_t,\\quad
-        h \\leftarrow h \\circ (1 + r_t),\\quad c \\leftarrow c (1 + r^c_t) + F_t
+        \text{P\&L}_t = h^T r_t + c\, r^c_t,\quad
+        h \leftarrow h \circ (1 + r_t),\quad c \leftarrow c (1 + r^c_t) + F_t
 
-        h \\leftarrow h + V^- t,\\quad
-        c \\leftarrow c - V^- \\mathbf 1^T t - V^- C(t)
+        h \leftarrow h + V^- t,\quad
+        c \leftarrow c - V^- \mathbf 1^T t - V^- C(t)
 
     so the NAV ``V = 1^T h + c`` moves by ``P&L + F - V^- C`` exactly: costs are
     paid from cash (a fully invested fund holds a small overdraft of the size

@@ -41,7 +41,8 @@ class Market:
     bench : BenchmarkPath
         Benchmark returns and, in weights mode, weights at each close.
     adv, prices : ndarray of shape (n_dates, n_assets) or None
-        As-of values (NaN where unknown).
+        As-of values: the last known value on or before each date (NaN
+        before the first one).
     groups : Series or None
         Sector label per asset ("Other" when not given).
     flows : ndarray of shape (n_dates,)
@@ -66,8 +67,7 @@ def _returns_panel(returns: object) -> pd.DataFrame:
     frame = ensure_frame(returns, "returns")
     if frame.shape[0] < 2 or frame.shape[1] == 0:
         raise DataError(
-            f"returns must have at least 2 dates and 1 ticker; got shape "
-            f"{frame.shape}."
+            f"returns must have at least 2 dates and 1 ticker; got shape {frame.shape}."
         )
     frame.columns = frame.columns.map(str)
     check_no_duplicates(frame.columns, "returns", "tickers")
@@ -152,7 +152,7 @@ def _by_date(
 def _date_series(
     values: Any, name: str, dates: pd.Index, first: int, last: int, fill: float
 ) -> np.ndarray:
-    """A Series by date (or a scalar) aligned on the backtest dates."""
+    """Align a Series by date (or a scalar) on the backtest dates."""
     if values is None:
         return np.full(len(dates), float(fill))
     if not isinstance(values, pd.Series):
@@ -225,12 +225,8 @@ def load_market(
     if volumes is not None:
         vol = _by_date_frame(volumes, "volumes", dates, assets)
         if not (isinstance(adv_window, int) and adv_window >= 1):
-            raise ConfigError(
-                f"adv_window must be a positive int; got {adv_window!r}."
-            )
-        adv_arr = (
-            pd.DataFrame(vol).rolling(adv_window, min_periods=1).mean().to_numpy()
-        )
+            raise ConfigError(f"adv_window must be a positive int; got {adv_window!r}.")
+        adv_arr = pd.DataFrame(vol).rolling(adv_window, min_periods=1).mean().to_numpy()
     groups = None
     if sectors is not None:
         if not isinstance(sectors, pd.Series):
@@ -309,7 +305,8 @@ def _period(dates: pd.Index, start: Any, end: Any, lookback: int) -> tuple[int, 
     if last <= first:
         raise DataError(
             f"The backtest period is empty: start={start!r}, end={end!r} leave "
-            f"no trading day after the formation date {dates[min(first, len(dates) - 1)]}."
+            f"no trading day after the formation date "
+            f"{dates[min(first, len(dates) - 1)]}."
             " Check start and end against the returns dates "
             f"({dates[0]} to {dates[-1]})."
         )

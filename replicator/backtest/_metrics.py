@@ -50,7 +50,7 @@ def backtest_metrics(
     periods_per_year: float,
     n_compilations: int,
 ) -> dict[str, Any]:
-    """Compute the summary statistics of one strategy.
+    r"""Compute the summary statistics of one strategy.
 
     Parameters
     ----------
@@ -80,9 +80,9 @@ def backtest_metrics(
 
     .. math::
 
-        TE_{sd} = \\sqrt p\\, \\mathrm{sd}(a), \\quad
-        TE_{rms} = \\sqrt{p\\, \\overline{a^2}}, \\quad
-        TD_{cum} = \\prod (1 + r^p_t) - \\prod (1 + r^b_t), \\quad
+        TE_{sd} = \sqrt p\, \mathrm{sd}(a), \quad
+        TE_{rms} = \sqrt{p\, \overline{a^2}}, \quad
+        TD_{cum} = \prod (1 + r^p_t) - \prod (1 + r^b_t), \quad
         TD_{ann} = G_p^{p/T} - G_b^{p/T}
 
     Costs per year are the sum over rebalances (formation excluded) of each
@@ -120,9 +120,7 @@ def backtest_metrics(
         "te_ex_post": _finite(te),
         "te_ex_post_rms": _finite(te_rms),
         "te_ex_ante_mean": _finite(te_ante),
-        "te_realized_over_ex_ante": _finite(te / te_ante)
-        if te_ante > MIN_TE
-        else None,
+        "te_realized_over_ex_ante": _finite(te / te_ante) if te_ante > MIN_TE else None,
         "tracking_difference_annualized": _finite(ann_p - ann_b),
         "tracking_difference_cumulative": _finite(gp - gb),
         "portfolio_return_annualized": _finite(ann_p),
@@ -139,7 +137,9 @@ def backtest_metrics(
         "avg_n_holdings": _finite(float(daily["n_holdings"].mean())),
         "n_rebalances": len(rebalances),
         "solve_time_median": _finite(float(np.median(wall))) if wall.size else None,
-        "solve_time_p95": _finite(float(np.percentile(wall, 95))) if wall.size else None,
+        "solve_time_p95": _finite(float(np.percentile(wall, 95)))
+        if wall.size
+        else None,
         "solve_time_max": _finite(float(np.max(wall))) if wall.size else None,
         "n_compilations": int(n_compilations),
         "final_nav": _finite(float(daily["nav"].iloc[-1])),

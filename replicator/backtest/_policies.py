@@ -183,7 +183,7 @@ class LeastSquaresTracker:
         self._weights: np.ndarray | None = None
 
     def target(self, d: Decision) -> Target:
-        """The regression weights of the current estimation epoch."""
+        """Return the regression weights of the current estimation epoch."""
         s = d.snapshot
         if self._weights is None or d.epoch != self._epoch:
             w = np.zeros(s.n_assets)

@@ -74,13 +74,13 @@ class Strategy:
     ) -> None:
         """Trade, pay the costs and log the rebalance."""
         nav_before = self.book.nav
+        w = self.book.weights() + trades
         amount = self.book.trade(trades, float(sum(costs)))
         self.rows["turnover"][row] = turnover(trades)
         self.rows["cost"][row] = float(sum(costs))
         self.rows["cost_amount"][row] = amount
         self.cost_by_type[row] = costs
         self.rebalanced[row] = True
-        w = self.book.weights()
         self.weights.append(w)
         self.trades.append(np.asarray(trades, dtype=float))
         info.update(

@@ -44,7 +44,10 @@ class BacktestResult:
         ``status``, ``solver``, ``iterations``, ``solve_time`` (solver),
         ``wall_time`` (the whole solve call).
     weights : DataFrame
-        Post-trade weights at each rebalance (dates x tickers).
+        Post-trade weights at each rebalance (dates x tickers), as fractions
+        of the pre-trade NAV: ``weights - trades`` are the pre-trade weights.
+        The costs, paid from cash, are not deducted (after them the weights
+        are ``weights / (1 - cost)``).
     trades : DataFrame
         Executed trades at each rebalance, fractions of the pre-trade NAV.
     initial_nav : float
@@ -130,10 +133,7 @@ class BacktestResult:
         cols = {self.label: self.metrics()}
         for b in self.baselines.values():
             cols[b.label] = b.metrics()
-        rows = {
-            key: [m.get(key) for m in cols.values()]
-            for key in METRIC_LABELS
-        }
+        rows = {key: [m.get(key) for m in cols.values()] for key in METRIC_LABELS}
         return pd.DataFrame(rows, index=list(cols)).T
 
     def summary(self) -> str:
@@ -169,7 +169,7 @@ class BacktestResult:
 
     # ---------------------------------------------------------------- export
     def to_frame(self) -> pd.DataFrame:
-        """The daily table with one ``cost:<name>`` column per cost model."""
+        """Return the daily table with one ``cost:<name>`` column per cost."""
         costs = self.costs.add_prefix("cost:")
         return self.daily.join(costs)
 
@@ -183,7 +183,9 @@ class BacktestResult:
             "config": _jsonable(self.config),
             "notes": list(self.notes),
             "metrics": self.metrics(),
-            "baselines": {k: b.to_dict(series=series) for k, b in self.baselines.items()},
+            "baselines": {
+                k: b.to_dict(series=series) for k, b in self.baselines.items()
+            },
         }
         if series:
             frame = self.to_frame()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from replicator.backtest._engine import Engine, finish, run_loop
+from replicator.backtest._engine import Engine
 from replicator.backtest._result import BacktestResult
 from replicator.backtest._schedule import Schedule
+from replicator.exceptions import ConfigError, InaccurateSolutionWarning
 
 if TYPE_CHECKING:
     from replicator.replicator import Replicator
@@ -36,14 +40,15 @@ def run(
     sectors: pd.Series | None = None,
     flows: pd.Series | None = None,
     cash_return: float | pd.Series = 0.0,
-    universe: str | Sequence[str] = "constituents",
+    universe: str | Sequence[str] | None = None,
     min_history: float = 0.9,
     baselines: str | Sequence[str] | None = "auto",
     top_k: int = 50,
     on_error: str = "raise",
     progress: bool = False,
+    blas_threads: int | None = 1,
 ) -> BacktestResult:
-    """Walk-forward backtest of a Replicator, beside simple baselines.
+    r"""Walk-forward backtest of a Replicator, beside simple baselines.
 
     Parameters
     ----------
@@ -56,8 +61,9 @@ def run(
         Weights by effective date (DataFrame effective_date x tickers),
         constant weights (Series by ticker), or the index's returns (Series by
         date: returns-only mode).
-    schedule : Schedule, str, int, sequence of dates or None, default "M"
-        When to rebalance; a bare value is ``Schedule(calendar=value)``.
+    schedule : Schedule, mapping, str, int, sequence of dates or None, default "M"
+        When to rebalance: a :class:`Schedule`, a mapping of its fields (as in
+        a config file), or a bare calendar value (``Schedule(calendar=value)``).
     lookback : int, default 252
         Rows of returns (ending at the decision date) for the risk model.
     reestimate_every : int, default 1
@@ -85,9 +91,10 @@ def run(
         Subscriptions (+) and redemptions (-) in currency by trading date.
     cash_return : float or Series, default 0
         Daily simple return of cash.
-    universe : {"constituents", "all"} or sequence of str
-        Names that may be held: the current benchmark constituents (weights
-        mode), every asset with data, or a fixed list.
+    universe : {"constituents", "all"}, sequence of str or None
+        Names that may be held: the current benchmark constituents, every
+        asset with data, or a fixed list. None: constituents when the
+        benchmark weights are known, else every asset with data.
     min_history : float, default 0.9
         Fraction of the lookback window an asset needs returns for to be
         investable.
@@ -102,6 +109,11 @@ def run(
         the drifted holdings and log the failure.
     progress : bool, default False
         Show a rich progress bar.
+    blas_threads : int or None, default 1
+        BLAS threads while the backtest runs (restored afterwards; None leaves
+        them alone). The risk-model fits and regressions of a backtest are
+        small dense problems that run fastest on one thread, and
+        multi-threaded OpenBLAS slows down 10-30x on a shared machine.
 
     Returns
     -------
@@ -126,8 +138,8 @@ def run(
 
     .. math::
 
-        r_t = \\frac{V_t - F_t - V_{t-1}}{V_{t-1}}
-            = \\frac{h_{t-1}^T r^a_t + c_{t-1} r^c_t - K_t}{V_{t-1}}
+        r_t = \frac{V_t - F_t - V_{t-1}}{V_{t-1}}
+            = \frac{h_{t-1}^T r^a_t + c_{t-1} r^c_t - K_t}{V_{t-1}}
 
     with ``K_t`` the costs paid at the close of ``t``.
 
@@ -167,7 +179,8 @@ def run(
         on_error=on_error,
     )
     compiled_before = model.n_compilations_
-    elapsed = run_loop(engine, progress)
+    with _blas_limit(blas_threads):
+        elapsed = run_loop(engine, progress)
     sched = engine.schedule
     config = {
         "schedule": {
@@ -180,10 +193,91 @@ def run(
         },
         "lookback": lookback,
         "reestimate_every": reestimate_every,
-        "universe": universe if isinstance(universe, str) else list(universe),
+        "universe": universe
+        if universe is None or isinstance(universe, str)
+        else list(universe),
         "min_history": min_history,
         "top_k": top_k,
         "nav": nav,
         "model": repr(model),
     }
     return finish(engine, elapsed, config, model.n_compilations_ - compiled_before)
+
+
+def _blas_limit(threads: int | None) -> Any:
+    """Limit BLAS threads with threadpoolctl (a scikit-learn dependency)."""
+    if threads is None:
+        return contextlib.nullcontext()
+    if not (isinstance(threads, int) and not isinstance(threads, bool)) or (
+        threads < 1
+    ):
+        raise ConfigError(
+            f"The 'blas_threads' parameter of backtest.run must be a positive int "
+            f"or None. Got {threads!r} instead."
+        )
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with sklearn
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
+def finish(
+    engine: Engine, elapsed: float, config: dict[str, Any], n_compilations: int
+) -> BacktestResult:
+    """Assemble the optimized result with its baselines."""
+    m = engine.market
+    dates = m.dates[engine.first : engine.last + 1]
+    opt, *rest = engine.strategies
+    inaccurate = sum(str(x.get("status")) == "optimal_inaccurate" for x in opt.log)
+    if inaccurate:
+        warnings.warn(
+            f"{inaccurate} of {len(opt.log)} rebalances returned an inaccurate "
+            "solution (see result.rebalances['status']); tighten solver_options or "
+            "use solver='CLARABEL'.",
+            InaccurateSolutionWarning,
+            stacklevel=3,
+        )
+    common = {
+        "initial_nav": float(engine.nav0),
+        "periods_per_year": float(engine.model.periods_per_year),
+        "returns_only": m.bench.returns_only,
+    }
+    cfg = dict(config, elapsed=elapsed)
+    baselines = {
+        s.name: s.result(dates, m.assets, n_compilations=0, config=cfg, **common)
+        for s in rest
+    }
+    return opt.result(
+        dates,
+        m.assets,
+        n_compilations=n_compilations,
+        config=cfg,
+        notes=tuple(engine.notes),
+        baselines=baselines,
+        **common,
+    )
+
+
+def run_loop(engine: Engine, progress: bool) -> float:
+    """Run every date; return the elapsed seconds."""
+    t0 = time.perf_counter()
+    positions = range(engine.first, engine.last + 1)
+    if not progress:
+        for i in positions:
+            engine.step(i)
+        return time.perf_counter() - t0
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("backtest {task.fields[date]}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} days"),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("backtest", total=len(positions), date="")
+        for i in positions:
+            engine.step(i)
+            bar.update(task, advance=1, date=str(engine.market.dates[i])[:10])
+    return time.perf_counter() - t0

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import numbers
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ DRIFT_REFERENCES = ("target", "benchmark")
 
 @dataclass(frozen=True)
 class Schedule:
-    """Rebalancing rule of a backtest.
+    r"""Rebalancing rule of a backtest.
 
     A date is a rebalance date when the calendar says so, *or* when a
     threshold is exceeded by the drifted holdings at that date's close. The
@@ -55,16 +56,16 @@ class Schedule:
 
     .. math::
 
-        d \\in \\mathcal C \\;\\lor\\; \\sqrt{(w-b)^T\\Sigma(w-b)} > \\tau_{TE}
-        \\;\\lor\\; \\tfrac12\\big(\\lVert w - r\\rVert_1
-        + |\\mathbf 1^T(w - r)|\\big) > \\tau_{AS},
-        \\qquad r \\in \\{w^*, b\\}
+        d \in \mathcal C \;\lor\; \sqrt{(w-b)^T\Sigma(w-b)} > \tau_{TE}
+        \;\lor\; \tfrac12\big(\lVert w - r\rVert_1
+        + |\mathbf 1^T(w - r)|\big) > \tau_{AS},
+        \qquad r \in \{w^*, b\}
 
     Examples
     --------
     >>> import replicator as rp
-    >>> rp.backtest.Schedule("M")                                   # month ends
-    Schedule(calendar='M', max_tracking_error=None, max_drift=None, drift_reference='target')
+    >>> rp.backtest.Schedule("M").calendar                          # month ends
+    'M'
     >>> both = rp.backtest.Schedule("Q", max_tracking_error=0.01)   # or TE > 1 %
     """
 
@@ -216,7 +217,24 @@ class Schedule:
 
 
 def as_schedule(schedule: Any) -> Schedule:
-    """Coerce ``schedule`` (str, int, list of dates, Schedule or None)."""
+    """Coerce ``schedule``: a Schedule, a mapping of its fields, or a calendar.
+
+    Raises
+    ------
+    ConfigError
+        A mapping with a key that is not a field of :class:`Schedule`.
+    """
     if isinstance(schedule, Schedule):
         return schedule
+    if isinstance(schedule, Mapping):
+        known = [f.name for f in fields(Schedule)]
+        for key in schedule:
+            if key not in known:
+                close = difflib.get_close_matches(str(key), known, n=1)
+                hint = f" Did you mean '{close[0]}'?" if close else ""
+                raise ConfigError(
+                    f"schedule.{key} is not a field of Schedule.{hint} Valid keys: "
+                    f"{', '.join(known)}."
+                )
+        return Schedule(**schedule)
     return Schedule(calendar=schedule)

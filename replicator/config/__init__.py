@@ -6,9 +6,11 @@ constraints, solver, output); see ``configs/README.md`` for every key.
 >>> from replicator.config import load_config, load_inputs, build_model
 >>> config = load_config("configs/sp500.yaml")            # doctest: +SKIP
 >>> inputs = load_inputs(config)                          # doctest: +SKIP
->>> result = build_model(config, inputs.refs).solve(**inputs.solve_kwargs())  # doctest: +SKIP
+>>> model = build_model(config, inputs.refs)              # doctest: +SKIP
+>>> result = model.solve(**inputs.solve_kwargs())          # doctest: +SKIP
 """
 
+from replicator.config._backtest import run_backtest_config
 from replicator.config._build import build_model, check_config
 from replicator.config._inputs import InputProblems, RunInputs, load_inputs
 from replicator.config._load import ConfigProblems, load_config, parse_config
@@ -49,6 +51,7 @@ __all__ = [
     "package_versions",
     "parse_config",
     "prepare_run",
+    "run_backtest_config",
     "run_config",
     "run_frontier",
     "term_classes",

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import replicator as rp
 from replicator.config._inputs import RunInputs, load_inputs
 from replicator.config._load import ConfigProblems, load_config, suggest
+from replicator.config._outputs import check_out_dir
 from replicator.config._schema import RunConfig
 from replicator.config._terms import build_terms
-from replicator.exceptions import ConfigError, ReplicatorError, ReplicatorWarning
-from replicator.replicator import Replicator
-from replicator.solvers import available_solvers
+from replicator.exceptions import (
+    ConfigError,
+    DataError,
+    ReplicatorError,
+    ReplicatorWarning,
+)
 
-__all__ = ["build_model", "capture_warnings", "check_config"]
+__all__ = ["build_model", "capture_warnings", "check_config", "located"]
 
 logger = logging.getLogger("replicator")
 
@@ -38,10 +44,40 @@ def capture_warnings(
     return value, texts
 
 
+def _term_paths(model: rp.Replicator) -> list[tuple[str, Any]]:
+    paths: list[tuple[str, Any]] = [("risk", model.risk)]
+    paths += [(f"costs[{i}]", t) for i, t in enumerate(model.costs)]
+    paths += [(f"constraints[{i}]", t) for i, t in enumerate(model.constraints)]
+    return paths
+
+
+@contextlib.contextmanager
+def located(model: rp.Replicator) -> Iterator[None]:
+    """Prefix a term's ConfigError/DataError with the term's config field path.
+
+    Errors raised when a term meets the data (at compile or solve time) name
+    the term, e.g. ``GroupBounds(upper=...)``; this adds ``constraints[3]: ``.
+    """
+    try:
+        yield
+    except (ConfigError, DataError) as exc:
+        text = str(exc)
+        hits = [p for p, t in _term_paths(model) if t.name in text]
+        if not hits:
+            hits = [p for p, t in _term_paths(model) if f"{type(t).__name__}(" in text]
+        if len(hits) != 1 or text.startswith(hits[0]) or hasattr(exc, "problems"):
+            raise
+        try:
+            new = type(exc)(f"{hits[0]}: {text}")
+        except TypeError:  # an exception class with another signature
+            raise exc from None
+        raise new from None
+
+
 def _solver_name(name: str) -> str:
     if name.lower() == "auto":
         return "auto"
-    installed = available_solvers()
+    installed = rp.available_solvers()
     if name.upper() not in installed:
         raise ConfigError(
             f"solver.name: unknown or uninstalled solver {name!r}"
@@ -56,7 +92,7 @@ def build_model(
     refs: Mapping[str, Any] | None = None,
     *,
     resolve_refs: bool = True,
-) -> Replicator:
+) -> rp.Replicator:
     """Build the :class:`~replicator.Replicator` a config describes.
 
     Parameters
@@ -101,7 +137,7 @@ def build_model(
     costs = [t for t in costs if t is not None]  # unresolved (resolve_refs=False)
     constraints = [t for t in constraints if t is not None]
     s = config.solver
-    return Replicator(
+    return rp.Replicator(
         risk=risk,
         costs=costs,
         constraints=constraints,
@@ -144,6 +180,11 @@ def _check_config(path: str | Path) -> tuple[list[str], RunConfig | None]:
     except ConfigError as exc:
         return list(getattr(exc, "problems", [str(exc)])), None
     problems: list[str] = []
+    if config.output.dir is not None:
+        try:
+            check_out_dir(config.output.dir)
+        except ConfigError as exc:
+            problems.append(str(exc))
     inputs: RunInputs | None = None
     try:
         inputs = load_inputs(config)
@@ -158,11 +199,21 @@ def _check_config(path: str | Path) -> tuple[list[str], RunConfig | None]:
         )
     except ConfigError as exc:
         problems.extend(getattr(exc, "problems", [str(exc)]))
+    if config.backtest:
+        from replicator.config._backtest import backtest_kwargs
+
+        try:
+            backtest_kwargs(dict(config.backtest))
+        except ConfigError as exc:
+            problems.append(str(exc))
     if model is not None and inputs is not None:
         try:
-            snapshot = model.prepare(**inputs.solve_kwargs())
-            compiled = model.compiled_for(snapshot)
-            compiled.update(snapshot)
+            with located(model):
+                snapshot = model.prepare(**inputs.solve_kwargs())
+                compiled = model.compiled_for(snapshot)
+                compiled.update(snapshot)
         except ReplicatorError as exc:
-            problems.append(f"data: {exc}")
+            text = str(exc)
+            paths = [p for p, _ in _term_paths(model)]
+            problems.append(text if text.startswith(tuple(paths)) else f"data: {text}")
     return problems, config

@@ -63,7 +63,7 @@ def field_path(loc: Sequence[str | int]) -> str:
 
 
 def _model_at(model: type[BaseModel], loc: Sequence[str | int]) -> type[BaseModel]:
-    """The pydantic model that owns the last key of ``loc`` (for suggestions)."""
+    """Return the pydantic model owning the last key of ``loc`` (for hints)."""
     current: Any = model
     for part in loc[:-1]:
         if isinstance(part, int):

@@ -68,7 +68,7 @@ def package_versions() -> dict[str, str | None]:
 
 
 def now() -> str:
-    """Current UTC time, ISO 8601."""
+    """Return the current UTC time, ISO 8601."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
@@ -178,8 +178,7 @@ def check_out_dir(out_dir: str | Path) -> Path:
 
 
 _NOT_A_DIR = (
-    "output.dir: {out!r} exists and is not a directory. Choose another path "
-    "with --out."
+    "output.dir: {out!r} exists and is not a directory. Choose another path with --out."
 )
 
 

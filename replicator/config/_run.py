@@ -14,8 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+import replicator as rp
 from replicator import report
-from replicator.config._build import build_model, capture_warnings
+from replicator.config._build import build_model, capture_warnings, located
 from replicator.config._inputs import RunInputs, load_inputs
 from replicator.config._load import load_config
 from replicator.config._outputs import (
@@ -27,8 +28,6 @@ from replicator.config._outputs import (
     weights_frame,
 )
 from replicator.config._schema import RunConfig
-from replicator.replicator import Replicator
-from replicator.result import ReplicationResult
 
 __all__ = ["RunOutcome", "prepare_run", "run_config", "run_frontier"]
 
@@ -51,12 +50,12 @@ class RunOutcome:
     out_dir: Path
     files: list[Path]
     manifest: dict[str, Any]
-    result: ReplicationResult | None = None
+    result: rp.ReplicationResult | None = None
     frontier: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
 
 
-def prepare_run(path: str | Path) -> tuple[RunConfig, RunInputs, Replicator]:
+def prepare_run(path: str | Path) -> tuple[RunConfig, RunInputs, rp.Replicator]:
     """Load a config, its inputs and its model (everything but the solve).
 
     A bundled dataset's ``periods_per_year`` (365 for crypto) applies unless
@@ -123,7 +122,8 @@ def run_config(path: str | Path, out: str | Path | None = None) -> RunOutcome:
     started = now()
     (config, inputs, model), caught = capture_warnings(prepare_run, path)
     out_dir = check_out_dir(_out_dir(config, path, out))
-    result, more = capture_warnings(model.solve, **inputs.solve_kwargs())
+    with located(model):
+        result, more = capture_warnings(model.solve, **inputs.solve_kwargs())
     caught += more
     manifest = build_manifest(
         path,
@@ -174,14 +174,15 @@ def run_frontier(path: str | Path, out: str | Path | None = None) -> RunOutcome:
     (config, inputs, model), caught = capture_warnings(prepare_run, path)
     out_dir = check_out_dir(_out_dir(config, path, out))
     kwargs = inputs.solve_kwargs()
-    frontier, more = capture_warnings(
-        model.frontier,
-        kwargs.pop("returns"),
-        kwargs.pop("benchmark"),
-        kwargs.pop("holdings"),
-        risk_aversions=config.frontier.risk_aversions,
-        **kwargs,
-    )
+    with located(model):
+        frontier, more = capture_warnings(
+            model.frontier,
+            kwargs.pop("returns"),
+            kwargs.pop("benchmark"),
+            kwargs.pop("holdings"),
+            risk_aversions=config.frontier.risk_aversions,
+            **kwargs,
+        )
     caught += more
     manifest = build_manifest(
         path,

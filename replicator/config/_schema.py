@@ -136,9 +136,7 @@ class BenchmarkConfig(_Section):
     @model_validator(mode="after")
     def _check(self) -> BenchmarkConfig:
         extra = [
-            k
-            for k in ("top", "cap", "date", "exclude")
-            if getattr(self, k) is not None
+            k for k in ("top", "cap", "date", "exclude") if getattr(self, k) is not None
         ]
         if extra and self.kind != "cap_weighted":
             raise ValueError(
@@ -238,6 +236,7 @@ class RunConfig(_Section):
     solver: SolverConfig = Field(default_factory=SolverConfig)
     frontier: FrontierConfig = Field(default_factory=FrontierConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    backtest: dict[str, Any] = Field(default_factory=dict)
 
     def resolve_paths(self, base: Path) -> RunConfig:
         """Return a copy with relative paths made absolute against ``base``."""
@@ -274,7 +273,7 @@ def _resolve(value: str, base: Path) -> str:
 
 
 def is_file_value(value: Any) -> bool:
-    """True for a term value of the form ``{file: path[, column: name]}``."""
+    """Return True for a term value ``{file: path[, column: name]}``."""
     return (
         isinstance(value, dict)
         and "file" in value

@@ -17,17 +17,26 @@ import numpy as np
 import pandas as pd
 
 from replicator.config._load import suggest
-from replicator.data._validate import format_items
 from replicator.exceptions import ConfigError, DataError, NaNError
 
 __all__ = [
     "apply_nan_policy",
     "call_loader",
     "dataset_names",
+    "items",
     "load_dataset",
     "read_tickers",
     "window",
 ]
+
+
+def items(values: Any, limit: int = 5) -> str:
+    """Format tickers or dates for a message: ``'A', 'B', ... (3 more)``."""
+    values = [str(x) for x in values]
+    shown = ", ".join(repr(x) for x in values[:limit])
+    if len(values) > limit:
+        shown += f", ... ({len(values) - limit} more)"
+    return shown
 
 
 def _datasets() -> Any:
@@ -120,7 +129,7 @@ def apply_nan_policy(returns: pd.DataFrame, policy: str, name: str) -> pd.DataFr
         first = returns.index[bad.any(axis=1).to_numpy()][0]
         raise NaNError(
             f"{name} has missing returns for {len(cols)} assets "
-            f"({format_items(cols)}; first on {pd.Timestamp(first).date()}) in the "
+            f"({items(cols)}; first on {pd.Timestamp(first).date()}) in the "
             "chosen window. Set data.nan_policy to drop_assets or fill_zero, "
             "narrow the universe, or move data.start later."
         )
@@ -160,5 +169,5 @@ def check_known(tickers: list[str], known: pd.Index, field: str, what: str) -> N
         hint = suggest(unknown[0], [str(k) for k in known])
         raise DataError(
             f"{field}: {len(unknown)} tickers are not in {what}: "
-            f"{format_items(unknown)}{hint}. Check the spelling or remove them."
+            f"{items(unknown)}{hint}. Check the spelling or remove them."
         )

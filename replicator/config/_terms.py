@@ -67,6 +67,8 @@ def term_classes(family: str) -> dict[str, type]:
 
 
 def _signature(cls: type) -> tuple[dict[str, inspect.Parameter], bool]:
+    if cls.__init__ is object.__init__:  # a term without parameters
+        return {}, False
     params = dict(inspect.signature(cls.__init__).parameters)
     params.pop("self", None)
     var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
@@ -79,7 +81,7 @@ def _signature(cls: type) -> tuple[dict[str, inspect.Parameter], bool]:
 
 
 def _accepts(cls: type, param: str, value: Any) -> bool:
-    """Whether the term's ``_parameter_constraints`` rule for ``param`` takes ``value``."""
+    """Return whether the term's rule for ``param`` accepts ``value``."""
     rule = getattr(cls, "_parameter_constraints", {}).get(param)
     if rule is None:
         return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -68,18 +69,23 @@ class TickerMask(Constraint):
         return f"{type(self).__name__}({shown})"
 
     def validate_params(self) -> None:
-        """Check the parameter types and that tickers are strings."""
+        """Check the parameter types and that tickers are strings (or ints)."""
         super().validate_params()
         values = (
             self.tickers.index if isinstance(self.tickers, pd.Series) else self.tickers
         )
         if isinstance(values, str):
             return
-        bad = [t for t in values if not isinstance(t, str)]
+        bad = [
+            t
+            for t in values
+            if not isinstance(t, (str, numbers.Integral)) or isinstance(t, bool)
+        ]
         if bad:
+            shown = ", ".join(repr(t) for t in bad[:5])
             raise ConfigError(
-                f"The 'tickers' parameter of {type(self).__name__} must hold "
-                f"ticker strings; got {format_items(bad)} "
+                f"The 'tickers' parameter of {type(self).__name__} must hold ticker "
+                f"strings (ints are read as strings); got {shown} "
                 f"({type(bad[0]).__name__})."
             )
 

@@ -93,7 +93,7 @@ class MarketSnapshot:
 
         if isinstance(values, pd.Series):
             s = values.astype(float)
-            s.index = s.index.map(str)
+            s.index = pd.Index([str(x) for x in s.index], dtype=object)
             unknown = s.index.difference(self.assets)
             if len(unknown):
                 raise DataError(
@@ -101,7 +101,7 @@ class MarketSnapshot:
                     f"universe: {format_items(unknown)}. Remove them or add them "
                     "to the returns."
                 )
-            out = s.reindex(self.assets).to_numpy(dtype=float)
+            out = s.reindex(self.assets).to_numpy(dtype=float, copy=True)
             out[np.isnan(out)] = default
             return out
         return np.full(self.n_assets, float(values))

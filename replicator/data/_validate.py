@@ -25,11 +25,22 @@ __all__ = [
     "ensure_frame",
     "ensure_series",
     "format_items",
+    "str_index",
     "validate_returns",
     "validate_weights",
 ]
 
 WEIGHT_SUM_TOL = 1e-4
+
+
+def str_index(index: pd.Index) -> pd.Index:
+    """Return ``index`` as an object-dtype Index of ``str`` labels.
+
+    pandas 3 infers an Arrow-backed string dtype, whose ``isin`` and
+    ``get_indexer`` iterate in Python; object dtype hashes and is ~100x faster
+    on the per-solve hot path.
+    """
+    return pd.Index([str(x) for x in index], dtype=object, name=index.name)
 
 
 def format_items(items: Iterable[object], limit: int = 5) -> str:
@@ -148,7 +159,7 @@ def validate_returns(returns: object, name: str = "returns") -> pd.DataFrame:
     frame = ensure_frame(returns, name)
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise DataError(f"{name} is empty (shape {frame.shape}).")
-    frame.columns = frame.columns.map(str)
+    frame.columns = str_index(frame.columns)
     check_no_duplicates(frame.columns, name, "tickers")
     check_no_duplicates(frame.index, name, "dates")
     if not frame.index.is_monotonic_increasing:
@@ -186,7 +197,7 @@ def validate_weights(
         The weights as float, with string labels.
     """
     s = ensure_series(weights, name)
-    s.index = s.index.map(str)
+    s.index = str_index(s.index)
     check_no_duplicates(s.index, name, "tickers")
     check_finite(s, name)
     if sum_to_one:

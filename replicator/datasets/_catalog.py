@@ -17,31 +17,26 @@ __all__ = ["CATALOG", "asof_position", "list_datasets", "provenance", "resource"
 CATALOG: dict[str, dict[str, object]] = {
     "sp500": {
         "description": (
-            "S&P 500 survivors and index: daily returns; implied weights and an "
-            "ADV proxy are derived model outputs"
+            "S&P 500 survivors + index, daily returns; implied weights and ADV "
+            "proxy are model outputs"
         ),
         "period": "2010-01-04..2011-12-30",
         "n_assets": 386,
-        "source": "dppalomar/sparseIndexTracking (Bloomberg/Yahoo data)",
+        "source": "R package sparseIndexTracking",
         "license": "GPL-3",
     },
     "crypto": {
-        "description": (
-            "Crypto assets with complete daily price, market cap and 24h volume "
-            "(gap-free)"
-        ),
+        "description": "Daily crypto price, market cap and volume, gap-free",
         "period": "2019-07-01..2021-10-17",
         "n_assets": 26,
-        "source": "CoinGecko via 4 GitHub repositories (see provenance)",
-        "license": "CoinGecko terms; repositories MIT or no license stated",
+        "source": "CoinGecko via 4 GitHub repos",
+        "license": "CoinGecko terms (see provenance)",
     },
     "dow30": {
-        "description": (
-            "28 Dow-30 stocks: daily returns, real dollar volumes, volatilities"
-        ),
+        "description": "Dow-30 daily returns, real USD volumes, volatilities",
         "period": "2014-01-02..2014-12-31",
         "n_assets": 28,
-        "source": "cvxportfolio 1.5.1 test data",
+        "source": "cvxportfolio 1.5.1 tests",
         "license": "GPL-3",
     },
 }

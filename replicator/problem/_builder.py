@@ -1,4 +1,4 @@
-"""Build one parametrized (DPP) cvxpy problem from the terms, compile once.
+r"""Build one parametrized (DPP) cvxpy problem from the terms, compile once.
 
 The objective, in the unit system of replicator (see :mod:`replicator.measures`):
 
@@ -80,8 +80,10 @@ class CompiledProblem:
         n_factors: int,
         cost_weight: float,
     ) -> None:
-        self.risk, self.costs, self.constraint_terms = risk, list(costs), list(
-            constraints
+        self.risk, self.costs, self.constraint_terms = (
+            risk,
+            list(costs),
+            list(constraints),
         )
         self.assets = snapshot.assets
         self.returns_only = snapshot.returns_only
@@ -103,7 +105,7 @@ class CompiledProblem:
         self.tracking_variance = tracking_variance
 
         cost_exprs: list[cp.Expression] = []
-        aux: list[cp.Constraint] = []
+        aux: list[cp.Constraint] = list(risk.auxiliary())
         for c in self.costs:
             expr = c.expression(v)
             _check_convex(c, expr, "cost expression")
@@ -132,9 +134,7 @@ class CompiledProblem:
         objective = te_weight * tracking_variance + cost_weight * total_cost
         if penalties:
             objective = objective + cp.sum(cp.hstack(penalties))
-        self.problem = cp.Problem(
-            cp.Minimize(OBJECTIVE_SCALE * objective), hard + aux
-        )
+        self.problem = cp.Problem(cp.Minimize(OBJECTIVE_SCALE * objective), hard + aux)
         self.problem_class = (
             "socp"
             if any(

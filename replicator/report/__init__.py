@@ -3,7 +3,8 @@
 Pure functions of result objects; nothing here imports cvxpy.
 """
 
-from replicator.report._console import datasets_table, frontier_table, summary_table
+from replicator.report._backtest import backtest_to_html
+from replicator.report._console import datasets_text, frontier_table, summary_table
 from replicator.report._html import render_html, to_html
 from replicator.report._plots import (
     figure_to_png,
@@ -29,10 +30,11 @@ from replicator.report._text import (
 
 __all__ = [
     "active_table",
+    "backtest_to_html",
     "bp",
     "constraint_table",
     "cost_table",
-    "datasets_table",
+    "datasets_text",
     "figure_to_png",
     "frontier_table",
     "headline",

@@ -34,7 +34,8 @@ BENCHMARK = "#7f7f7f"
 CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;
 max-width:1000px;color:#222;line-height:1.4;padding:0 1em}
-h1{margin-bottom:.1em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
+h1{margin-bottom:.1em}
+h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 .sub{color:#666;margin-top:0}
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
 th,td{border-bottom:1px solid #eee;padding:.25em .7em;text-align:right}
@@ -67,8 +68,13 @@ def plot_cumulative(bt: BacktestResult) -> Figure:
     growth = (1 + bt.benchmark_returns).cumprod()
     ax.plot(growth.index, growth, color=BENCHMARK, lw=2.0, label="Benchmark")
     for k, s in enumerate(_strategies(bt)):
-        ax.plot(s.daily.index, (1 + s.portfolio_returns).cumprod(),
-                color=COLORS[k % len(COLORS)], lw=1.2, label=s.label)
+        ax.plot(
+            s.daily.index,
+            (1 + s.portfolio_returns).cumprod(),
+            color=COLORS[k % len(COLORS)],
+            lw=1.2,
+            label=s.label,
+        )
     ax.set_ylabel("growth of 1")
     ax.set_title("Cumulative return (net of costs)")
     ax.legend(fontsize=8)
@@ -83,7 +89,9 @@ def plot_tracking_difference(bt: BacktestResult) -> Figure:
     gb = (1 + bt.benchmark_returns).cumprod()
     for k, s in enumerate(_strategies(bt)):
         td = (1 + s.portfolio_returns).cumprod() - gb
-        ax.plot(td.index, 100 * td, color=COLORS[k % len(COLORS)], lw=1.2, label=s.label)
+        ax.plot(
+            td.index, 100 * td, color=COLORS[k % len(COLORS)], lw=1.2, label=s.label
+        )
     ax.axhline(0, color="black", lw=0.6)
     ax.set_ylabel("% of initial NAV")
     ax.set_title("Cumulative tracking difference")
@@ -93,14 +101,16 @@ def plot_tracking_difference(bt: BacktestResult) -> Figure:
 
 
 def plot_rolling_te(bt: BacktestResult, window: int = 63) -> Figure:
-    """Rolling ex-post TE (annualized, %) with the ex-ante TE at rebalances."""
+    """Plot the rolling ex-post TE (annualized, %) and the ex-ante TE."""
     fig = _figure()
     ax = fig.add_subplot()
     p = bt.periods_per_year
     for k, s in enumerate(_strategies(bt)):
         color = COLORS[k % len(COLORS)]
         te = s.active_returns.iloc[1:].rolling(window).std(ddof=1) * np.sqrt(p)
-        ax.plot(te.index, 100 * te, color=color, lw=1.2, label=f"{s.label} ({window}-day)")
+        ax.plot(
+            te.index, 100 * te, color=color, lw=1.2, label=f"{s.label} ({window}-day)"
+        )
         ante = s.ex_ante_tracking_error.dropna()
         if len(ante):
             ax.plot(ante.index, 100 * ante, ls="none", marker=".", ms=4, color=color)
@@ -118,10 +128,22 @@ def plot_costs_turnover(bt: BacktestResult) -> Figure:
     for k, s in enumerate(_strategies(bt)):
         color = COLORS[k % len(COLORS)]
         reb = s.daily[s.daily["rebalanced"]].iloc[1:]
-        ax1.plot(reb.index, 100 * reb["turnover"], ls="none", marker="o", ms=3,
-                 color=color, label=s.label)
-        ax2.plot(s.daily.index, 1e4 * s.daily["cost"].cumsum(), color=color, lw=1.2,
-                 label=s.label)
+        ax1.plot(
+            reb.index,
+            100 * reb["turnover"],
+            ls="none",
+            marker="o",
+            ms=3,
+            color=color,
+            label=s.label,
+        )
+        ax2.plot(
+            s.daily.index,
+            1e4 * s.daily["cost"].cumsum(),
+            color=color,
+            lw=1.2,
+            label=s.label,
+        )
     ax1.set_ylabel("turnover, % of NAV")
     ax1.set_title("Turnover at rebalances (formation excluded) and cumulative costs")
     ax2.set_ylabel("cumulative cost, bp")
@@ -185,7 +207,7 @@ def backtest_to_html(
     title: str | None = None,
     window: int = 63,
 ) -> str:
-    """Render a backtest as one self-contained HTML page.
+    r"""Render a backtest as one self-contained HTML page.
 
     Parameters
     ----------
@@ -205,7 +227,7 @@ def backtest_to_html(
 
     Notes
     -----
-    The rolling tracking error is :math:`\\sqrt{p}\\,\\mathrm{sd}_{w}(r_p - r_b)`
+    The rolling tracking error is :math:`\sqrt{p}\,\mathrm{sd}_{w}(r_p - r_b)`
     over the last ``w`` days, with ``p`` periods per year.
     """
     m = bt.metrics()

@@ -12,11 +12,11 @@ from replicator.report import _text
 if TYPE_CHECKING:
     from replicator.result import ReplicationResult
 
-__all__ = ["datasets_table", "frontier_table", "summary_table"]
+__all__ = ["datasets_text", "frontier_table", "summary_table"]
 
 
 def summary_table(result: ReplicationResult, *, title: str = "Replication") -> Table:
-    """The headline numbers of a solve and its cost terms, as a rich Table."""
+    """Build a rich Table of the headline numbers and cost terms of a solve."""
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column("measure", style="bold")
     table.add_column("value", justify="right")
@@ -55,11 +55,20 @@ def frontier_table(frontier: pd.DataFrame) -> Table:
     return table
 
 
-def datasets_table(frame: pd.DataFrame) -> Table:
-    """The output of ``replicator.datasets.list_datasets()`` as a table."""
-    table = Table(title="Bundled datasets", title_justify="left", show_lines=True)
-    for col in frame.columns:
-        table.add_column(str(col), overflow="fold")
+def datasets_text(frame: pd.DataFrame) -> str:
+    """Render ``replicator.datasets.list_datasets()`` as one block per dataset.
+
+    Each block: name, period, number of assets and license on the first line,
+    then the one-line description and the source (the provenance).
+    """
+    blocks = []
     for _, row in frame.iterrows():
-        table.add_row(*(str(v) for v in row.to_numpy()))
-    return table
+        get = row.get
+        head = (
+            f"{get('name', '')}  {get('period', '')}  "
+            f"{get('n_assets', '')} assets  license: {get('license', '')}"
+        )
+        blocks.append(
+            f"{head}\n    {get('description', '')}\n    source: {get('source', '')}"
+        )
+    return "\n\n".join(blocks)

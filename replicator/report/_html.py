@@ -26,7 +26,8 @@ __all__ = ["render_html", "to_html"]
 CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;
 max-width:960px;color:#222;line-height:1.4;padding:0 1em}
-h1{margin-bottom:.1em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
+h1{margin-bottom:.1em}
+h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 .sub{color:#666;margin-top:0}
 .cards{display:flex;flex-wrap:wrap;gap:.6em}
 .card{border:1px solid #ddd;border-radius:6px;padding:.5em .8em;min-width:9em}
@@ -163,20 +164,21 @@ def to_html(
     result: ReplicationResult,
     path: str | Path | None = None,
     *,
-    title: str = "Replication report",
+    title: str | None = None,
     benchmark_name: str | None = None,
     manifest: Mapping[str, Any] | None = None,
 ) -> str:
-    """Write a self-contained HTML report of one solve.
+    r"""Write a self-contained HTML report of one solve.
 
     Parameters
     ----------
-    result : ReplicationResult
-        The solve to report.
+    result : ReplicationResult or BacktestResult
+        The solve to report. A :class:`~replicator.backtest.BacktestResult`
+        is rendered by ``backtest_to_html`` (``title`` is passed on).
     path : str or Path, optional
         Where to write the file; when None, only the HTML text is returned.
-    title : str
-        Page title and heading.
+    title : str, optional
+        Page title and heading (default "Replication report").
     benchmark_name : str, optional
         Name of the tracked index, e.g. "S&P 500".
     manifest : mapping, optional
@@ -192,17 +194,24 @@ def to_html(
     Sections: headline numbers; weights vs benchmark and the top active
     positions; TE decomposition :math:`TE^2 = TE^2_{factor} + TE^2_{specific}`
     and by group; cost breakdown; liquidity usage
-    :math:`|t_i| \\cdot NAV / ADV_i`; constraints (binding rows highlighted);
+    :math:`|t_i| \cdot NAV / ADV_i`; constraints (binding rows highlighted);
     solver statistics. Plots are PNG images embedded as base64, so the file
     opens offline.
 
     Examples
     --------
     >>> import replicator.report as report
-    >>> report.to_html(result, "report.html", benchmark_name="S&P 500")  # doctest: +SKIP
+    >>> report.to_html(res, "report.html", benchmark_name="S&P 500")  # doctest: +SKIP
     """
+    if not hasattr(result, "stats") and hasattr(result, "daily"):  # a backtest
+        from replicator.report._backtest import backtest_to_html
+
+        return backtest_to_html(result, path, title=title)  # type: ignore[arg-type]
     text = render_html(
-        result, title=title, benchmark_name=benchmark_name, manifest=manifest
+        result,
+        title=title or "Replication report",
+        benchmark_name=benchmark_name,
+        manifest=manifest,
     )
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")

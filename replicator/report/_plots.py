@@ -88,7 +88,7 @@ def plot_weights(result: ReplicationResult, top: int = 25) -> Figure:
 
 
 def plot_active(result: ReplicationResult, top: int = 15) -> Figure:
-    """The ``top`` largest active weights, over- in green, underweights in red."""
+    """Plot the ``top`` largest active weights (over green, under red)."""
     active = result.weights - result.benchmark
     names = active.abs().sort_values(ascending=False).index[:top][::-1]
     fig = _figure(7.5, max(3.0, 0.25 * len(names) + 1.0))

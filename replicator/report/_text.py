@@ -58,7 +58,7 @@ def money(x: float | None) -> str:
 
 
 def day(x: object) -> str:
-    """A date as ``YYYY-MM-DD`` when it has no time of day."""
+    """Format a date as ``YYYY-MM-DD`` when it has no time of day."""
     try:
         ts = pd.Timestamp(x)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -73,12 +73,12 @@ def _share(part: float, total: float) -> str:
 
 
 def headline(result: ReplicationResult) -> list[Row]:
-    """The headline numbers as ``(label, value)`` rows.
+    r"""Return the headline numbers as ``(label, value)`` rows.
 
     Notes
     -----
     ``TE`` is the annualized ex-ante tracking error
-    :math:`\\sqrt{(w-b)^T \\Sigma (w-b)}`; costs are one-off fractions of NAV
+    :math:`\sqrt{(w-b)^T \Sigma (w-b)}`; costs are one-off fractions of NAV
     shown in basis points; turnover is one-way including the cash leg.
     """
     usage = result.liquidity_usage
@@ -113,7 +113,7 @@ def headline(result: ReplicationResult) -> list[Row]:
 
 
 def active_table(result: ReplicationResult, n: int = 15) -> tuple[Row, list[Row]]:
-    """The ``n`` largest active positions (largest positions, returns-only mode)."""
+    """Return the ``n`` largest active positions (or positions, returns-only)."""
     frame = result.to_frame()
     key = frame["weight"] if result.returns_only else frame["active"]
     order = key.abs().sort_values(ascending=False).index[:n]
@@ -211,7 +211,7 @@ def solver_table(result: ReplicationResult) -> tuple[Row, list[Row]]:
 
 
 def usage_table(result: ReplicationResult, n: int = 10) -> tuple[Row, list[Row]]:
-    """The ``n`` trades using the most liquidity (participation in ADV)."""
+    """Return the ``n`` trades using the most liquidity (share of ADV)."""
     usage: pd.Series = result.liquidity_usage.sort_values(ascending=False)[:n]
     header: Row = ("Ticker", "Trade", "Trade value", "Trade / ADV")
     rows = [

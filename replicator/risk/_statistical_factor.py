@@ -91,15 +91,24 @@ class StatisticalFactor(RiskModel):
     ) -> RiskFactors:
         X, xb, assets = joint_returns(returns, benchmark_returns, self.name)
         data = X if xb is None else np.column_stack([X, xb])
-        exposures, specific = pca_factors(
-            centred_factor(data, periods_per_year), int(self.n_factors)
-        )
+        G_full = centred_factor(data, periods_per_year)
+        exposures, specific = pca_factors(G_full, int(self.n_factors))
         if xb is None:
             return RiskFactors(assets, exposures, specific)
+        # Residual returns (rows of G_full minus their factor part): the
+        # benchmark's residual regressed on each asset's residual.
+        U, S, Vt = np.linalg.svd(G_full, full_matrices=False)
+        k = exposures.shape[0]
+        resid = G_full - (U[:, :k] * S[:k]) @ Vt[:k]
+        cross = resid[:, :-1].T @ resid[:, -1]
+        s2 = specific[:-1] ** 2
+        b_s = cross / s2
+        c0 = max(float(specific[-1] ** 2 - np.sum(b_s**2 * s2)), 0.0)
         return RiskFactors(
             assets=assets,
             exposures=exposures[:, :-1],
             specific=specific[:-1],
             benchmark_exposure=exposures[:, -1],
-            benchmark_specific_var=float(specific[-1] ** 2),
+            benchmark_specific_var=c0,
+            benchmark_specific=b_s,
         )

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import replicator as rp
-import replicator.backtest  # noqa: F401  (rp.backtest until exported at top level)
+import replicator.backtest
 
 
 class Market(NamedTuple):

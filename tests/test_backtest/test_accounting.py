@@ -94,8 +94,13 @@ def test_two_asset_drift_by_hand(model_factory):
 def test_formation_cost_is_paid_from_cash(mkt, model_factory):
     fee = rp.costs.ProportionalFee(bps=10)
     bt = rp.backtest.run(
-        model_factory(fee), mkt.returns, mkt.weights, schedule=None,
-        lookback=60, nav=1e6, baselines=["full"],
+        model_factory(fee),
+        mkt.returns,
+        mkt.weights,
+        schedule=None,
+        lookback=60,
+        nav=1e6,
+        baselines=["full"],
     )
     first = bt.baselines["full"].daily.iloc[0]
     assert first["turnover"] == pytest.approx(1.0)
@@ -123,8 +128,13 @@ def _run_costed(mkt, model_factory, cash_return):
         rp.costs.ProportionalFee(bps=3.0),
     ]
     return rp.backtest.run(
-        model_factory(*costs), mkt.returns, mkt.weights, schedule=10,
-        lookback=60, nav=5e7, cash_return=cash_return,
+        model_factory(*costs),
+        mkt.returns,
+        mkt.weights,
+        schedule=10,
+        lookback=60,
+        nav=5e7,
+        cash_return=cash_return,
     ), costs
 
 
@@ -181,14 +191,18 @@ def test_nav_gap_to_a_zero_cost_replay_is_the_accrued_costs(
                 h = h * (1 + R[k])
                 c = c * (1 + cash_return)
             if d in res.trades.index:
-                trade = res.trades.loc[d].to_numpy() * res.rebalances.loc[d, "nav_before"]
+                trade = (
+                    res.trades.loc[d].to_numpy() * res.rebalances.loc[d, "nav_before"]
+                )
                 h, c = h + trade, c - trade.sum()
             navs.append(h.sum() + c)
         navs = np.array(navs)
         growth = (1 + cash_return) ** (len(dates) - 1 - np.arange(len(dates)))
         accrued = np.cumsum(res.daily["cost_amount"].to_numpy() * growth) / growth
         assert res.daily["cost_amount"].sum() > 0
-        np.testing.assert_allclose(navs - res.nav.to_numpy(), accrued, rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(
+            navs - res.nav.to_numpy(), accrued, rtol=1e-9, atol=1e-6
+        )
         # and net returns compound to the NAV (no flows)
         np.testing.assert_allclose(
             res.initial_nav * np.cumprod(1 + res.portfolio_returns), res.nav, rtol=1e-12
@@ -217,11 +231,15 @@ def test_flows_arrive_in_cash_and_are_invested_at_the_next_rebalance(
     # identical until the flow, the flow day's return excludes the flow
     assert (d.index.get_loc(flow_day) - 0) > 0
     before = d.index <= flow_day
-    np.testing.assert_allclose(d["portfolio_return"][before], d0["portfolio_return"][before], atol=1e-15)
+    np.testing.assert_allclose(
+        d["portfolio_return"][before], d0["portfolio_return"][before], atol=1e-15
+    )
     nav_before_flow = d.loc[flow_day, "nav"] - 2e6
     assert nav_before_flow == pytest.approx(d0.loc[flow_day, "nav"], rel=1e-13)
     assert d.loc[flow_day, "flow"] == 2e6
-    assert d.loc[flow_day, "cash"] == pytest.approx(2e6 / d.loc[flow_day, "nav"], abs=1e-12)
+    assert d.loc[flow_day, "cash"] == pytest.approx(
+        2e6 / d.loc[flow_day, "nav"], abs=1e-12
+    )
     # cash stays until the next rebalance, then it is invested
     nxt = d.index[(d.index > flow_day) & d["rebalanced"].to_numpy()][0]
     between = (d.index > flow_day) & (d.index < nxt)
@@ -242,16 +260,27 @@ def test_cash_earns_the_cash_return(mkt, model_factory):
     R, w = mkt.returns, mkt.weights
     flows = pd.Series({R.index[65]: 1e6})
     bt = rp.backtest.run(
-        model_factory(), R, w, schedule=None, lookback=60, nav=1e7,
-        flows=flows, cash_return=1e-4, baselines=["full"],
+        model_factory(),
+        R,
+        w,
+        schedule=None,
+        lookback=60,
+        nav=1e7,
+        flows=flows,
+        cash_return=1e-4,
+        baselines=["full"],
     ).baselines["full"]
     d = bt.daily
     # the day after the flow, P&L = positions' P&L + 1e-4 * cash
     i = d.index.get_loc(R.index[66])
     prev_cash = d["cash"].iloc[i - 1] * d["nav"].iloc[i - 1]
-    w_prev = bt.weights.iloc[0].to_numpy() * R.loc[R.index[60:66]].add(1).prod().to_numpy()
+    w_prev = (
+        bt.weights.iloc[0].to_numpy() * R.loc[R.index[60:66]].add(1).prod().to_numpy()
+    )
     assert prev_cash == pytest.approx(1e6, rel=1e-12)
     pnl = d["nav"].iloc[i] - d["nav"].iloc[i - 1]
     pos = d["nav"].iloc[i - 1] * (1 - d["cash"].iloc[i - 1])
     w_norm = w_prev / w_prev.sum()
-    assert pnl == pytest.approx(pos * (w_norm @ R.iloc[66].to_numpy()) + 1e-4 * prev_cash, rel=1e-9)
+    assert pnl == pytest.approx(
+        pos * (w_norm @ R.iloc[66].to_numpy()) + 1e-4 * prev_cash, rel=1e-9
+    )

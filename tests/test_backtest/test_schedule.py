@@ -19,16 +19,21 @@ def _dates(cal, first=0, last=None, recon=()):
 def test_month_ends():
     got = _dates("M")
     assert got[0] == DATES[0]  # formation
-    assert list(got[1:4]) == list(pd.to_datetime(["2021-01-29", "2021-02-26", "2021-03-31"]))
+    assert list(got[1:4]) == list(
+        pd.to_datetime(["2021-01-29", "2021-02-26", "2021-03-31"])
+    )
     assert len(got) == 12  # formation + Jan..Nov ends; Dec 31 is the last date
     assert DATES[-1] not in got
 
 
 def test_week_and_quarter_ends():
     weeks = _dates("W")
-    assert (weeks[1:].dayofweek == 4).all()  # Fridays (no holidays in bdate_range)
+    assert (weeks[1:].day_of_week == 4).all()  # Fridays (no holidays in bdate_range)
     quarters = _dates("Q", first=10)
-    assert list(quarters) == [DATES[10], *pd.to_datetime(["2021-03-31", "2021-06-30", "2021-09-30"])]
+    assert list(quarters) == [
+        DATES[10],
+        *pd.to_datetime(["2021-03-31", "2021-06-30", "2021-09-30"]),
+    ]
 
 
 def test_every_n_days_daily_and_none():
@@ -44,9 +49,9 @@ def test_explicit_dates_move_to_the_last_trading_day():
 
 
 def test_reconstitution_dates():
-    assert list(_dates("reconstitution", first=2, last=50, recon=(1, 7, 30, 50))) == list(
-        DATES[[2, 7, 30]]
-    )
+    assert list(
+        _dates("reconstitution", first=2, last=50, recon=(1, 7, 30, 50))
+    ) == list(DATES[[2, 7, 30]])
 
 
 @pytest.mark.parametrize(
@@ -66,7 +71,9 @@ def test_invalid_schedules(kw, match):
 
 
 def test_rules_the_benchmark_cannot_support():
-    with pytest.raises(ConfigError, match="needs the benchmark as weights by effective"):
+    with pytest.raises(
+        ConfigError, match="needs the benchmark as weights by effective"
+    ):
         Schedule("reconstitution").validate(returns_only=True, by_effective_date=False)
     with pytest.raises(ConfigError, match="drift_reference='target'"):
         Schedule(None, max_drift=0.1, drift_reference="benchmark").validate(
@@ -84,3 +91,16 @@ def test_explicit_dates_outside_the_backtest():
         Schedule(["2021-01-05", "2022-03-01"]).calendar_mask(DATES, 0, 100)
     with pytest.raises(ConfigError, match="could not be read as dates"):
         Schedule(["not a date"]).calendar_mask(DATES, 0, 100)
+
+
+def test_schedule_from_a_mapping():
+    from replicator.backtest._schedule import as_schedule
+
+    s = as_schedule({"calendar": "Q", "max_drift": 0.05})
+    assert s == Schedule("Q", max_drift=0.05)
+    assert as_schedule("W") == Schedule("W")
+    assert as_schedule(s) is s
+    with pytest.raises(
+        ConfigError, match=r"max_tracking_eror is not .* 'max_tracking_error'"
+    ):
+        as_schedule({"max_tracking_eror": 0.01})

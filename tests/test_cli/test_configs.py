@@ -15,7 +15,9 @@ CONFIGS = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.yaml"
 
 def test_there_are_example_configs():
     assert {p.name for p in CONFIGS} >= {
-        "sp500.yaml", "sp500_returns_only.yaml", "crypto_top10_capped.yaml"
+        "sp500.yaml",
+        "sp500_returns_only.yaml",
+        "crypto_top10_capped.yaml",
     }
 
 

@@ -1,4 +1,5 @@
 """Loading a config's inputs: files, datasets, windows, universe, drift."""
+# ruff: noqa: E501 (expected messages are long regexes)
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ import pandas as pd
 import pytest
 
 import replicator as rp
-from replicator.config import build_model, check_config, load_config, load_inputs, parse_config
+from replicator.config import (
+    build_model,
+    check_config,
+    load_config,
+    load_inputs,
+    parse_config,
+)
 from replicator.exceptions import ConfigError, DataError
 
-from .conftest import BASE  # noqa: TID252
+from .conftest import BASE
 
 
 def base(**sections) -> dict:
@@ -30,7 +37,10 @@ def test_files_load_into_solve_arguments(write_config, medium):
     kw = inputs.solve_kwargs()
     assert kw["returns"].shape == medium.returns.shape
     pd.testing.assert_series_equal(
-        kw["benchmark"], medium.benchmark, check_names=False, check_index_type=False,
+        kw["benchmark"],
+        medium.benchmark,
+        check_names=False,
+        check_index_type=False,
         check_index=False,
     )
     assert kw["nav"] == 1e9
@@ -39,8 +49,12 @@ def test_files_load_into_solve_arguments(write_config, medium):
     assert inputs.refs["fees"].eq(5.0).all()
     assert kw["date"] == medium.returns.index[-1]
     assert set(inputs.files) == {
-        "data.returns", "data.benchmark_weights", "data.adv", "data.sectors",
-        "data.fees", "portfolio.holdings",
+        "data.returns",
+        "data.benchmark_weights",
+        "data.adv",
+        "data.sectors",
+        "data.fees",
+        "portfolio.holdings",
     }
 
 
@@ -54,7 +68,9 @@ def test_date_window_and_rebalance_date(write_config, medium):
 
 def test_window_outside_the_data(write_config):
     cfg = base(data={"start": "1990-01-01", "end": "1990-12-31"})
-    with pytest.raises(DataError, match=r"data\.start: returns has no dates in the window"):
+    with pytest.raises(
+        DataError, match=r"data\.start: returns has no dates in the window"
+    ):
         load_inputs(load_config(write_config(cfg)))
 
 
@@ -67,13 +83,17 @@ def test_universe_list_and_exclude(write_config, medium):
 
 def test_universe_unknown_tickers_are_named(write_config):
     cfg = base(universe={"exclude": ["A0001", "ZZZZ"]})
-    with pytest.raises(DataError, match=r"universe\.exclude: 1 tickers are not in the returns: 'ZZZZ'"):
+    with pytest.raises(
+        DataError, match=r"universe\.exclude: 1 tickers are not in the returns: 'ZZZZ'"
+    ):
         load_inputs(load_config(write_config(cfg)))
 
 
 def test_universe_from_file(write_config, synth_dir):
     (synth_dir / "tickers.txt").write_text("ticker\nA0001\nA0002\n\nA0003\n")
-    inputs = load_inputs(load_config(write_config(base(universe={"tickers": "tickers.txt"}))))
+    inputs = load_inputs(
+        load_config(write_config(base(universe={"tickers": "tickers.txt"})))
+    )
     assert inputs.universe == ["A0001", "A0002", "A0003"]
 
 
@@ -89,18 +109,25 @@ def test_drifted_holdings(write_config, medium):
 
 
 def test_returns_mode_from_files(write_config):
-    cfg = base(data={"benchmark_returns": "index.csv"}, benchmark={"kind": "returns"},
-               portfolio={"holdings": "cash"},
-               constraints=[{"type": "FullyInvested"}, {"type": "LongOnly"}])
+    cfg = base(
+        data={"benchmark_returns": "index.csv"},
+        benchmark={"kind": "returns"},
+        portfolio={"holdings": "cash"},
+        constraints=[{"type": "FullyInvested"}, {"type": "LongOnly"}],
+    )
     inputs = load_inputs(load_config(write_config(cfg)))
     assert isinstance(inputs.benchmark.index, pd.DatetimeIndex)
-    res = build_model(load_config(write_config(cfg)), inputs.refs).solve(**inputs.solve_kwargs())
+    res = build_model(load_config(write_config(cfg)), inputs.refs).solve(
+        **inputs.solve_kwargs()
+    )
     assert res.returns_only
 
 
 def test_every_data_problem_is_collected(write_config):
-    cfg = base(data={"returns": "missing.csv", "adv": "nope.csv", "sectors": "gone.csv"},
-               portfolio={"holdings": "absent.csv"})
+    cfg = base(
+        data={"returns": "missing.csv", "adv": "nope.csv", "sectors": "gone.csv"},
+        portfolio={"holdings": "absent.csv"},
+    )
     problems, _ = check_config(write_config(cfg))
     fields = [p.split(":")[0] for p in problems]
     assert fields == ["data.returns", "portfolio.holdings", "data.adv", "data.sectors"]
@@ -108,12 +135,15 @@ def test_every_data_problem_is_collected(write_config):
 
 
 def test_check_config_finds_terms_and_data_problems_together(write_config):
-    cfg = base(data={"adv": "nope.csv"},
-               constraints=[{"type": "TurnoverLimt", "limit": 0.1}])
+    cfg = base(
+        data={"adv": "nope.csv"}, constraints=[{"type": "TurnoverLimt", "limit": 0.1}]
+    )
     problems, _ = check_config(write_config(cfg))
     assert any(p.startswith("data.adv: File") for p in problems)
-    assert any(p.startswith("constraints[0].type: unknown constraint 'TurnoverLimt'")
-               for p in problems)
+    assert any(
+        p.startswith("constraints[0].type: unknown constraint 'TurnoverLimt'")
+        for p in problems
+    )
 
 
 def test_check_config_compiles_the_problem(write_config):
@@ -121,7 +151,7 @@ def test_check_config_compiles_the_problem(write_config):
     del cfg["data"]["adv"]
     problems, _ = check_config(write_config(cfg))
     assert len(problems) == 1
-    assert problems[0].startswith("data: ") and "LiquidityLimit" in problems[0]
+    assert problems[0].startswith("constraints[3]: ") and "LiquidityLimit" in problems[0]
 
 
 def test_check_config_ok(write_config):
@@ -131,7 +161,10 @@ def test_check_config_ok(write_config):
 
 
 def test_unknown_solver_is_a_config_error(write_config):
-    with pytest.raises(ConfigError, match=r"solver\.name: unknown or uninstalled solver 'osqpp' \(did you mean 'OSQP'\?\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"solver\.name: unknown or uninstalled solver 'osqpp' \(did you mean 'OSQP'\?\)",
+    ):
         build_model(load_config(write_config(base(solver={"name": "osqpp"}))))
 
 
@@ -141,14 +174,20 @@ def test_model_matches_the_config(write_config):
     assert isinstance(model, rp.Replicator)
     assert (model.risk_aversion, model.horizon) == (7, 2)
     assert [type(k).__name__ for k in model.constraints] == [
-        "FullyInvested", "LongOnly", "TurnoverLimit", "LiquidityLimit"
+        "FullyInvested",
+        "LongOnly",
+        "TurnoverLimit",
+        "LiquidityLimit",
     ]
 
 
 # ------------------------------------------------------------- bundled data
 def test_unknown_dataset_suggests_the_closest():
     config = parse_config({"data": {"dataset": "sp5000"}})
-    with pytest.raises(DataError, match=r"data\.dataset: unknown dataset 'sp5000' \(did you mean 'sp500'\?\); available: sp500, crypto, dow30"):
+    with pytest.raises(
+        DataError,
+        match=r"data\.dataset: unknown dataset 'sp5000' \(did you mean 'sp500'\?\); available: sp500, crypto, dow30",
+    ):
         load_inputs(config)
 
 
@@ -158,17 +197,26 @@ def test_sp500_dataset_weights_and_returns_modes():
     assert inputs.benchmark.sum() == pytest.approx(1.0)
     assert inputs.returns.index[-1] <= pd.Timestamp("2010-12-31")
     assert inputs.groups is not None and inputs.adv is not None
-    config = parse_config({"data": {"dataset": "sp500"}, "benchmark": {"kind": "returns"}})
+    config = parse_config(
+        {"data": {"dataset": "sp500"}, "benchmark": {"kind": "returns"}}
+    )
     inputs = load_inputs(config)
     assert inputs.benchmark.index.equals(inputs.returns.index)
 
 
 def test_crypto_cap_weighted_benchmark():
-    config = parse_config({
-        "data": {"dataset": "crypto", "end": "2021-06-30"},
-        "benchmark": {"kind": "cap_weighted", "top": 5, "cap": 0.3, "exclude": "stablecoins"},
-        "universe": {"tickers": "benchmark"},
-    })
+    config = parse_config(
+        {
+            "data": {"dataset": "crypto", "end": "2021-06-30"},
+            "benchmark": {
+                "kind": "cap_weighted",
+                "top": 5,
+                "cap": 0.3,
+                "exclude": "stablecoins",
+            },
+            "universe": {"tickers": "benchmark"},
+        }
+    )
     inputs = load_inputs(config)
     assert len(inputs.benchmark) == 5
     assert inputs.benchmark.max() <= 0.3 + 1e-12
@@ -179,5 +227,8 @@ def test_crypto_cap_weighted_benchmark():
 
 def test_cap_weighted_needs_market_caps(write_config):
     cfg = base(benchmark={"kind": "cap_weighted", "top": 3})
-    with pytest.raises(DataError, match=r"benchmark\.kind: 'cap_weighted' needs a dataset with market caps"):
+    with pytest.raises(
+        DataError,
+        match=r"benchmark\.kind: 'cap_weighted' needs a dataset with market caps",
+    ):
         load_inputs(load_config(write_config(cfg)))

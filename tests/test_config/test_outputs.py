@@ -46,7 +46,9 @@ def test_success_replaces_outputs_and_keeps_other_files(tmp_path):
 def test_output_path_that_is_a_file(tmp_path):
     target = tmp_path / "file"
     target.write_text("x")
-    with pytest.raises(ConfigError, match=r"output\.dir: '.*file' exists and is not a directory"):
+    with pytest.raises(
+        ConfigError, match=r"output\.dir: '.*file' exists and is not a directory"
+    ):
         with atomic_outputs(target) as stage:
             (stage / "a.txt").write_text("a")
     assert target.read_text() == "x"
@@ -60,8 +62,17 @@ def test_manifest(tmp_path):
     data.write_bytes(b"date,A\n")
     m = build_manifest(cfg, {"data.returns": str(data)}, started="t0", command="run")
     assert m["config_sha256"] == hashlib.sha256(b"data: {}\n").hexdigest()
-    assert m["inputs"]["data.returns"]["sha256"] == hashlib.sha256(b"date,A\n").hexdigest()
-    assert set(m["versions"]) >= {"replicator", "cvxpy", "osqp", "clarabel", "numpy", "pandas"}
+    assert (
+        m["inputs"]["data.returns"]["sha256"] == hashlib.sha256(b"date,A\n").hexdigest()
+    )
+    assert set(m["versions"]) >= {
+        "replicator",
+        "cvxpy",
+        "osqp",
+        "clarabel",
+        "numpy",
+        "pandas",
+    }
     assert m["versions"]["cvxpy"] and m["started_at"] == "t0" and m["finished_at"]
 
 

@@ -1,4 +1,5 @@
 """Schema validation: every error names its field path, with suggestions."""
+# ruff: noqa: E501 (expected messages are long regexes)
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from replicator.config import ConfigProblems, RunConfig, load_config, parse_config
 from replicator.exceptions import ConfigError
 
-from .conftest import BASE  # noqa: TID252
+from .conftest import BASE
 
 
 def cfg(**changes) -> dict:
@@ -55,20 +56,56 @@ def test_term_file_values_resolve(tmp_path):
     ("changes", "message"),
     [
         ({"solvr": {}}, r"solvr: unknown key \(did you mean 'solver'\?\)"),
-        ({"data__retuns": "x.csv"}, r"data\.retuns: unknown key \(did you mean 'returns'\?\)"),
-        ({"portfolio__nva": 5}, r"portfolio\.nva: unknown key \(did you mean 'nav'\?\)"),
-        ({"solver__risk_aversion": -1}, r"solver\.risk_aversion: must be a positive finite number, got -1"),
-        ({"solver__risk_aversion": "abc"}, r"solver\.risk_aversion: input should be a valid number"),
-        ({"portfolio__nav": 0}, r"portfolio\.nav: must be a positive finite number, got 0"),
-        ({"data__nan_policy": "drop"}, r"data\.nan_policy: input should be 'error', 'drop_assets' or 'fill_zero', got 'drop'"),
-        ({"data__start": "2021-01-01", "data__end": "2020-01-01"}, r"data: 'start' \(2021-01-01\) is after 'end' \(2020-01-01\)"),
+        (
+            {"data__retuns": "x.csv"},
+            r"data\.retuns: unknown key \(did you mean 'returns'\?\)",
+        ),
+        (
+            {"portfolio__nva": 5},
+            r"portfolio\.nva: unknown key \(did you mean 'nav'\?\)",
+        ),
+        (
+            {"solver__risk_aversion": -1},
+            r"solver\.risk_aversion: must be a positive finite number, got -1",
+        ),
+        (
+            {"solver__risk_aversion": "abc"},
+            r"solver\.risk_aversion: input should be a valid number",
+        ),
+        (
+            {"portfolio__nav": 0},
+            r"portfolio\.nav: must be a positive finite number, got 0",
+        ),
+        (
+            {"data__nan_policy": "drop"},
+            r"data\.nan_policy: input should be 'error', 'drop_assets' or 'fill_zero', got 'drop'",
+        ),
+        (
+            {"data__start": "2021-01-01", "data__end": "2020-01-01"},
+            r"data: 'start' \(2021-01-01\) is after 'end' \(2020-01-01\)",
+        ),
         ({"data__prices": "p.csv"}, r"data: give 'returns' or 'prices', not both"),
         ({"benchmark__top": 5}, r"benchmark: top only apply to kind: cap_weighted"),
-        ({"benchmark__cap": 1.5}, r"benchmark\.cap: input should be less than or equal to 1, got 1\.5"),
-        ({"output__files": ["weights", "pdf"]}, r"output\.files\[1\]: input should be 'weights', 'trades', 'summary' or 'report', got 'pdf'"),
-        ({"frontier__risk_aversions": [1]}, r"frontier\.risk_aversions: .*at least 2 values"),
-        ({"portfolio__holdings": "cash", "portfolio__drift_periods": 5}, r"portfolio: drift_periods needs holdings"),
-        ({"costs": {"type": "ProportionalFee"}}, r"costs: input should be a valid list"),
+        (
+            {"benchmark__cap": 1.5},
+            r"benchmark\.cap: input should be less than or equal to 1, got 1\.5",
+        ),
+        (
+            {"output__files": ["weights", "pdf"]},
+            r"output\.files\[1\]: input should be 'weights', 'trades', 'summary' or 'report', got 'pdf'",
+        ),
+        (
+            {"frontier__risk_aversions": [1]},
+            r"frontier\.risk_aversions: .*at least 2 values",
+        ),
+        (
+            {"portfolio__holdings": "cash", "portfolio__drift_periods": 5},
+            r"portfolio: drift_periods needs holdings",
+        ),
+        (
+            {"costs": {"type": "ProportionalFee"}},
+            r"costs: input should be a valid list",
+        ),
     ],
 )
 def test_schema_errors_name_the_field(changes, message):

@@ -221,9 +221,12 @@ def test_masks_unknown_tickers(small, cls):
 @pytest.mark.parametrize("cls", [C.Restricted, C.NoTrade])
 def test_masks_non_string_tickers(cls):
     with pytest.raises(
-        ConfigError, match=r"must hold ticker strings; got 1, 2 \(int\)"
+        ConfigError,
+        match=r"must hold ticker strings \(ints are read as strings\); "
+        r"got 1\.5, None \(float\)",
     ):
-        cls([1, 2]).validate_params()
+        cls(["A0001", 1.5, None]).validate_params()
+    cls(["A0001", 7203]).validate_params()  # ints are tickers too
 
 
 def test_soft_of_soft():

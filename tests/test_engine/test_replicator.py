@@ -147,9 +147,7 @@ def test_unreplicable_constituents_are_proxied(medium):
     naive /= naive.sum()
     assert res.tracking_variance <= model.risk.evaluate(
         naive.reindex(res.weights.index).to_numpy(),
-        model.prepare(
-            medium.returns, medium.benchmark, universe=universe, fit=False
-        ),
+        model.prepare(medium.returns, medium.benchmark, universe=universe, fit=False),
     )
 
 
@@ -312,5 +310,6 @@ def test_sp500_real_data_solve(sp500_2010):
     assert w.min() >= -1e-6 and w.max() <= 0.03 + 1e-6
     assert res.turnover <= 0.25 + 1e-6
     assert all(c.max_violation < 1e-5 for c in res.constraints)
-    # In-sample TE of a 386-name long-only tracker of the S&P 500 is small.
-    assert res.tracking_error < 0.02
+    # The in-sample realized TE of a 386-name long-only tracker is small.
+    active = R[w.index] @ w - index
+    assert active.std() * np.sqrt(252) < 0.015

@@ -26,10 +26,17 @@ def driver(tmp_path_factory):
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                 "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync",
-                 "--window-size=1200,900"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--window-size=1200,900",
+    ):
         options.add_argument(flag)
     profile = tmp_path_factory.mktemp("chromium-profile")
     options.add_argument(f"--user-data-dir={profile}")
@@ -40,21 +47,46 @@ def driver(tmp_path_factory):
     shutil.rmtree(profile, ignore_errors=True)
 
 
+def page_problems(driver, path: Path) -> tuple[list[str], int]:
+    """Console errors and images that did not load; and the number of images."""
+    driver.get(path.as_uri())
+    problems = [
+        f"console: {e['message']}"
+        for e in driver.get_log("browser")
+        if e["level"] == "SEVERE"
+    ]
+    images = driver.execute_script(
+        "return Array.from(document.images).map("
+        "i => [i.alt, i.complete, i.naturalWidth, i.naturalHeight]);"
+    )
+    problems += [
+        f"image not loaded: {alt}"
+        for alt, complete, width, height in images
+        if not (complete and width > 0 and height > 0)
+    ]
+    return problems, len(images)
+
+
 @pytest.mark.parametrize("which", ["result", "returns_only_result"])
 def test_report_renders_cleanly(driver, which, request, tmp_path):
     res = request.getfixturevalue(which)
     path = tmp_path / "report.html"
     report.to_html(res, path, title="Browser test", benchmark_name="Synthetic")
-    driver.get(path.as_uri())
+    problems, n_images = page_problems(driver, path)
     assert driver.title == "Browser test"
-    severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-    assert severe == []
-    images = driver.execute_script(
-        "return Array.from(document.images).map("
-        "i => [i.alt, i.complete, i.naturalWidth, i.naturalHeight]);"
-    )
-    assert len(images) >= 3
-    for alt, complete, width, height in images:
-        assert complete and width > 0 and height > 0, alt
+    assert problems == []
+    assert n_images >= 3
     text = driver.find_element("tag name", "body").text
     assert "Tracking error (ex-ante, annualized)" in text
+
+
+def test_the_check_catches_a_broken_page(driver, tmp_path):
+    path = tmp_path / "broken.html"
+    path.write_text(
+        "<!DOCTYPE html><html><head><title>b</title></head><body>"
+        '<img alt="bad" src="data:image/png;base64,AAAA">'
+        "<script>undefinedFunction()</script></body></html>"
+    )
+    problems, _ = page_problems(driver, path)
+    assert any(p.startswith("console:") for p in problems)
+    assert "image not loaded: bad" in problems

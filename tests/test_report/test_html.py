@@ -19,7 +19,10 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def page(result, tmp_path_factory):
     path = tmp_path_factory.mktemp("rep") / "report.html"
     text = report.to_html(
-        result, path, title="Test <report>", benchmark_name="Synthetic & Co",
+        result,
+        path,
+        title="Test <report>",
+        benchmark_name="Synthetic & Co",
         manifest={"config_sha256": "abc123"},
     )
     assert path.read_text(encoding="utf-8") == text
@@ -35,11 +38,22 @@ def test_headline_numbers_are_in_the_page(page, result):
 
 
 def test_sections_are_present(page, result):
-    for anchor in ("headline", "weights", "risk", "costs", "liquidity",
-                   "constraints", "solver", "manifest"):
+    for anchor in (
+        "headline",
+        "weights",
+        "risk",
+        "costs",
+        "liquidity",
+        "constraints",
+        "solver",
+        "manifest",
+    ):
         assert f'id="{anchor}"' in page
     assert "TurnoverLimit(0.01)" in page
-    assert re.search(r'<tr class="bind"><td>TurnoverLimit\(0\.01\)', page)
+    assert result.binding_constraints  # FullyInvested at least
+    for c in result.constraints:  # binding rows, and only those, are highlighted
+        highlighted = f'<tr class="bind"><td>{c.name}</td>' in page
+        assert highlighted == c.binding, c.name
     biggest = (result.weights - result.benchmark).abs().idxmax()
     assert f"<td>{biggest}</td>" in page
     for sector in result.te_by_group.index:
@@ -96,8 +110,13 @@ def test_headline_rows(result):
 
 
 def test_plots_return_figures(result):
-    for fn in (report.plot_weights, report.plot_active, report.plot_te_decomposition,
-               report.plot_costs, report.plot_liquidity):
+    for fn in (
+        report.plot_weights,
+        report.plot_active,
+        report.plot_te_decomposition,
+        report.plot_costs,
+        report.plot_liquidity,
+    ):
         fig = fn(result)
         assert report.figure_to_png(fig)[:8] == PNG
     import pandas as pd
@@ -129,3 +148,21 @@ def test_report_package_does_not_import_cvxpy():
             elif isinstance(node, ast.ImportFrom):
                 names = [node.module or ""]
             assert not any(n.split(".")[0] == "cvxpy" for n in names), path.name
+
+
+def test_to_html_renders_a_backtest_with_the_backtest_report(small, tmp_path):
+    import replicator as rp
+    import replicator.backtest
+
+    model = rp.Replicator(
+        risk=rp.risk.StatisticalFactor(n_factors=2),
+        constraints=[rp.constraints.FullyInvested(), rp.constraints.LongOnly()],
+    )
+    bt = replicator.backtest.run(
+        model, small.returns, small.benchmark, schedule="M", lookback=60,
+        baselines=None,
+    )  # fmt: skip
+    page = report.to_html(bt, tmp_path / "bt.html", title="BT title")
+    assert page == report.backtest_to_html(bt, title="BT title")
+    assert (tmp_path / "bt.html").read_text(encoding="utf-8") == page
+    assert "<title>BT title</title>" in page

@@ -32,6 +32,18 @@ def joint_covariance(B: pd.DataFrame, F: pd.DataFrame, D: pd.Series) -> pd.DataF
     return pd.DataFrame(S, index=B.index, columns=B.index)
 
 
+@pytest.fixture
+def factor_parts(small) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Fresh ``(B, F, D)`` on the small universe, with the 'INDEX' row."""
+    return factor_inputs(small.returns.columns, small.benchmark)
+
+
+@pytest.fixture
+def joint_cov(factor_parts) -> pd.DataFrame:
+    """Dense covariance of ``factor_parts``, 'INDEX' row and column included."""
+    return joint_covariance(*factor_parts)
+
+
 @pytest.fixture(scope="module")
 def risk_examples(small) -> dict[str, Callable[[], dict[str, Any]]]:
     """Constructor keyword arguments of one valid instance of each model.

@@ -17,13 +17,10 @@ from replicator.exceptions import (
     NaNError,
 )
 
-from .conftest import factor_inputs, joint_covariance
 
-
-@pytest.fixture(scope="module")
-def fm(small):
-    B, F, D = factor_inputs(small.returns.columns, small.benchmark)
-    return B, F, D
+@pytest.fixture
+def fm(factor_parts):
+    return factor_parts
 
 
 def cov3():
@@ -107,8 +104,8 @@ def test_covariance_non_psd_is_repaired_with_a_warning():
     assert f.n_factors == 2
 
 
-def test_covariance_returns_only_needs_the_benchmark_row(small):
-    S = joint_covariance(*factor_inputs(small.returns.columns, small.benchmark))
+def test_covariance_returns_only_needs_the_benchmark_row(small, joint_cov):
+    S = joint_cov
     S = S.drop(index="INDEX", columns="INDEX")
     with pytest.raises(
         ModelError, match=r"Covariance.matrix has no row or column .*'INDEX'"
@@ -116,8 +113,8 @@ def test_covariance_returns_only_needs_the_benchmark_row(small):
         rp.risk.Covariance(S).fit(None, small.index_returns)
 
 
-def test_covariance_returns_only_needs_a_named_benchmark(small):
-    S = joint_covariance(*factor_inputs(small.returns.columns, small.benchmark))
+def test_covariance_returns_only_needs_a_named_benchmark(small, joint_cov):
+    S = joint_cov
     with pytest.raises(ModelError, match=r"benchmark return Series has no name"):
         rp.risk.Covariance(S).fit(None, small.index_returns.rename(None))
 

@@ -11,8 +11,6 @@ from sklearn.covariance import ledoit_wolf_shrinkage
 import replicator as rp
 from replicator.risk._ewma import ewma_weights
 
-from .conftest import factor_inputs, joint_covariance
-
 
 def dense(model):
     f = model.factors_
@@ -149,8 +147,8 @@ def test_statistical_factor_top_factor_is_the_first_principal_component(medium):
 
 
 @pytest.mark.parametrize("ppy", [None, 252])
-def test_factor_model_round_trip(small, ppy):
-    B, F, D = factor_inputs(small.returns.columns, small.benchmark)
+def test_factor_model_round_trip(ppy, factor_parts):
+    B, F, D = factor_parts
     model = rp.risk.FactorModel(B, F, D, periods_per_year=ppy).fit(None)
     scale = 1 if ppy is None else ppy
     expected = (B @ F @ B.T).to_numpy() * scale + np.diag(D.reindex(B.index)) * scale
@@ -159,8 +157,8 @@ def test_factor_model_round_trip(small, ppy):
     assert model.factors_.n_factors == F.shape[0]
 
 
-def test_factor_model_accepts_reordered_factor_labels(small):
-    B, F, D = factor_inputs(small.returns.columns, small.benchmark)
+def test_factor_model_accepts_reordered_factor_labels(factor_parts):
+    B, F, D = factor_parts
     F2 = F.iloc[::-1, ::-1]
     ref = dense(rp.risk.FactorModel(B, F, D).fit(None))
     np.testing.assert_allclose(
@@ -168,8 +166,8 @@ def test_factor_model_accepts_reordered_factor_labels(small):
     )
 
 
-def test_factor_model_semidefinite_factor_covariance_is_silent(small):
-    B, F, D = factor_inputs(small.returns.columns, small.benchmark)
+def test_factor_model_semidefinite_factor_covariance_is_silent(factor_parts):
+    B, F, D = factor_parts
     v = np.array([1.0, 2.0, 0.5])
     F1 = pd.DataFrame(np.outer(v, v), index=F.index, columns=F.columns)  # rank 1
     model = rp.risk.FactorModel(B, F1, D).fit(None)
@@ -178,12 +176,14 @@ def test_factor_model_semidefinite_factor_covariance_is_silent(small):
     assert model.factors_.n_factors == 1
 
 
-def test_factor_model_returns_only_prices_the_benchmark_row(small):
-    B, F, D = factor_inputs(small.returns.columns, small.benchmark)
+def test_factor_model_returns_only_prices_the_benchmark_row(
+    small, factor_parts, joint_cov
+):
+    B, F, D = factor_parts
     model = rp.risk.FactorModel(B, F, D).fit(None, small.index_returns)
     f = model.factors_
     assert "INDEX" not in f.assets
-    S = joint_covariance(B, F, D)
+    S = joint_cov
     snap = rp.Replicator(risk=model).prepare(
         returns=small.returns, benchmark=small.index_returns, fit=False
     )
@@ -195,9 +195,8 @@ def test_factor_model_returns_only_prices_the_benchmark_row(small):
 
 
 @pytest.mark.parametrize("ppy", [None, 365])
-def test_covariance_round_trip(small, ppy):
-    B, F, D = factor_inputs(small.returns.columns, small.benchmark)
-    S = joint_covariance(B, F, D)
+def test_covariance_round_trip(ppy, joint_cov):
+    S = joint_cov
     shuffled = S.iloc[:, ::-1]  # columns in another order
     model = rp.risk.Covariance(shuffled, periods_per_year=ppy).fit(None)
     scale = 1 if ppy is None else ppy
@@ -207,9 +206,8 @@ def test_covariance_round_trip(small, ppy):
     assert list(model.factors_.assets) == list(S.index)
 
 
-def test_covariance_returns_only(small):
-    B, F, D = factor_inputs(small.returns.columns, small.benchmark)
-    S = joint_covariance(B, F, D)
+def test_covariance_returns_only(small, joint_cov):
+    S = joint_cov
     model = rp.risk.Covariance(S).fit(None, small.index_returns)
     snap = rp.Replicator(risk=model).prepare(
         returns=small.returns, benchmark=small.index_returns, fit=False
@@ -220,10 +218,10 @@ def test_covariance_returns_only(small):
     assert model.evaluate(w, snap) == pytest.approx(a @ Sa @ a, rel=1e-10)
 
 
-def test_factor_and_covariance_models_agree_in_a_solve(small):
-    B, F, D = factor_inputs(small.returns.columns, small.benchmark)
+def test_factor_and_covariance_models_agree_in_a_solve(small, factor_parts, joint_cov):
+    B, F, D = factor_parts
     B, D = B.drop("INDEX"), D.drop("INDEX")
-    S = joint_covariance(B, F, D)
+    S = joint_cov.drop(index="INDEX", columns="INDEX")
     w0 = small.holdings
     results = []
     for risk in (rp.risk.FactorModel(B, F, D), rp.risk.Covariance(S)):
@@ -234,7 +232,7 @@ def test_factor_and_covariance_models_agree_in_a_solve(small):
         )
         results.append(model.solve(benchmark=small.benchmark, holdings=w0))
     a, b = results
-    assert list(a.weights.index) == list(small.returns.columns)
+    assert list(a.weights.index) == list(b.weights.index) == list(small.returns.columns)
     assert a.stats.status is rp.Status.OPTIMAL
     np.testing.assert_allclose(a.weights, b.weights, atol=1e-5)
     assert a.tracking_error == pytest.approx(b.tracking_error, rel=1e-4)

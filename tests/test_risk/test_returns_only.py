@@ -82,19 +82,19 @@ def test_returns_only_needs_the_benchmark_at_fit_time(small):
         risk.update(snap)
 
 
-def direct_models(universe):
-    from .conftest import factor_inputs, joint_covariance
-
-    B, F, D = factor_inputs(universe.returns.columns, universe.benchmark)
+@pytest.fixture
+def direct_models(factor_parts, joint_cov):
     return {
-        "FactorModel": rp.risk.FactorModel(B, F, D),
-        "Covariance": rp.risk.Covariance(joint_covariance(B, F, D)),
+        "FactorModel": rp.risk.FactorModel(*factor_parts),
+        "Covariance": rp.risk.Covariance(joint_cov),
     }
 
 
 @pytest.mark.parametrize("name", ["FactorModel", "Covariance"])
-def test_direct_models_in_returns_only_mode_when_fitted_with_the_benchmark(name, small):
-    risk = direct_models(small)[name].fit(None, small.index_returns)
+def test_direct_models_in_returns_only_mode_when_fitted_with_the_benchmark(
+    name, small, direct_models
+):
+    risk = direct_models[name].fit(None, small.index_returns)
     res = solve(risk, small, small.index_returns)
     assert res.stats.status is rp.Status.OPTIMAL
     assert "INDEX" not in res.weights.index
@@ -105,14 +105,8 @@ def test_direct_models_in_returns_only_mode_when_fitted_with_the_benchmark(name,
     assert res.tracking_variance == pytest.approx(risk.evaluate(w, snap), rel=1e-9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=rp.exceptions.ModelError,
-    reason="Replicator._fit_risk does not pass the benchmark returns to models "
-    "given directly (needs_returns=False); see the risk helper's report",
-)
 @pytest.mark.parametrize("name", ["FactorModel", "Covariance"])
-def test_direct_models_in_returns_only_mode_through_solve(name, small):
-    risk = direct_models(small)[name]
+def test_direct_models_in_returns_only_mode_through_solve(name, small, direct_models):
+    risk = direct_models[name]
     res = solve(risk, small, small.index_returns)
     assert res.stats.status is rp.Status.OPTIMAL

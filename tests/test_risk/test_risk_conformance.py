@@ -136,6 +136,7 @@ def test_bind_update_shapes_dpp_and_twin(name, returns_only, risk_examples, smal
     for _ in range(3):
         w = rng.dirichlet(np.ones(n))
         v.weights.value = w
+        model.set_auxiliary_values(w)
         expected = model.evaluate(w, snap)
         assert float(expr.value) == pytest.approx(expected, rel=1e-9, abs=1e-14)
         factor, specific = model.evaluate_parts(w, snap)

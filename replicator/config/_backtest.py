@@ -1,0 +1,119 @@
+"""Run the walk-forward backtest a config describes (``replicator backtest``).
+
+The ``backtest`` section is passed to :func:`replicator.backtest.run` as
+keyword arguments, checked against that function's signature like the terms
+are (unknown key -> did-you-mean). The market data, benchmark, holdings and
+NAV come from the other sections.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+from typing import Any
+
+from replicator.config._build import capture_warnings, located
+from replicator.config._load import suggest
+from replicator.config._outputs import (
+    atomic_outputs,
+    build_manifest,
+    check_out_dir,
+    now,
+)
+from replicator.exceptions import ConfigError
+
+__all__ = ["BACKTEST_FILES", "backtest_kwargs", "run_backtest_config"]
+
+#: Arguments of ``rp.backtest.run`` filled from the other config sections.
+FROM_CONFIG = (
+    "model", "returns", "benchmark", "holdings", "nav", "adv", "volumes",
+    "adv_window", "prices", "sectors", "progress",
+)  # fmt: skip
+BACKTEST_FILES = ("backtest.csv", "backtest.json", "report.html")
+
+
+def _engine() -> Any:
+    import replicator.backtest as backtest
+
+    return backtest
+
+
+def backtest_kwargs(section: dict[str, Any]) -> dict[str, Any]:
+    """Check the ``backtest`` section against ``rp.backtest.run``'s signature.
+
+    Raises
+    ------
+    ConfigError
+        A key that is not a parameter (with the closest one), or one that is
+        set from another section.
+    """
+    params = inspect.signature(_engine().run).parameters
+    allowed = [k for k in params if k not in FROM_CONFIG]
+    out = {}
+    for key, value in section.items():
+        if key in FROM_CONFIG:
+            raise ConfigError(
+                f"backtest.{key}: is set from the other sections (data, benchmark, "
+                "portfolio); remove it here"
+            )
+        if key not in params:
+            raise ConfigError(
+                f"backtest.{key}: unknown key{suggest(key, allowed)}; valid keys in "
+                f"backtest are {', '.join(allowed)}"
+            )
+        out[key] = value
+    return out
+
+
+def run_backtest_config(path: str | Path, out: str | Path | None = None) -> Any:
+    """Backtest the config at ``path`` and write its outputs atomically.
+
+    Writes ``backtest.csv`` (the daily table), ``backtest.json`` (metrics,
+    baselines, warnings and the run manifest) and ``report.html``.
+
+    Returns
+    -------
+    RunOutcome
+        With the :class:`~replicator.backtest.BacktestResult` in ``result``.
+    """
+    from replicator.config._run import RunOutcome, _out_dir, prepare_run
+    from replicator.report import backtest_to_html
+
+    started = now()
+    (config, inputs, model), caught = capture_warnings(prepare_run, path)
+    kwargs = backtest_kwargs(dict(config.backtest))
+    out_dir = check_out_dir(_out_dir(config, path, out))
+    market = {
+        "holdings": inputs.holdings,
+        "nav": inputs.nav,
+        "adv": inputs.adv,
+        "sectors": inputs.groups,
+    }
+    with located(model):
+        bt, more = capture_warnings(
+            _engine().run, model, inputs.returns, inputs.benchmark, **market, **kwargs
+        )
+    caught += more
+    manifest = build_manifest(
+        path,
+        inputs.files,
+        started=started,
+        command="backtest",
+        dataset=inputs.dataset,
+        provenance=inputs.provenance,
+    )
+    with atomic_outputs(out_dir) as stage:
+        bt.to_frame().to_csv(stage / "backtest.csv")
+        payload = {**bt.to_dict(), "warnings": caught, "manifest": manifest}
+        (stage / "backtest.json").write_text(
+            json.dumps(payload, indent=2, default=str), encoding="utf-8"
+        )
+        backtest_to_html(
+            bt,
+            stage / "report.html",
+            title=config.output.title or config.name or "Backtest",
+        )
+    files = [out_dir / name for name in BACKTEST_FILES]
+    return RunOutcome(config, inputs, out_dir, files, manifest, result=bt,
+                      warnings=caught)  # fmt: skip
