@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     p.add_argument("--sizes", help="comma list of N (or 'sp500'); default all")
     p.add_argument("--solvers", help=f"comma list; default {','.join(DEFAULT_SOLVERS)}")
-    p.add_argument("--variants", default="qp,socp,dense", help="qp,socp,dense,engine,peer")
-    p.add_argument("--quick", action="store_true", help="small sizes, 1 repeat (< ~60 s)")
-    p.add_argument("--repeats", type=int, default=None, help="timed repeats (default 3)")
+    p.add_argument(
+        "--variants", default="qp,socp,dense", help="qp,socp,dense,engine,peer"
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="small sizes, 1 repeat (< ~60 s)"
+    )
+    p.add_argument(
+        "--repeats", type=int, default=None, help="timed repeats (default 3)"
+    )
     p.add_argument("--out", default=str(Path(__file__).parent / "results"))
     p.add_argument("--peers", action="store_true", help="also run peer libraries")
     p.add_argument("--timeout", type=float, default=None, help="seconds per cell")
@@ -100,12 +107,11 @@ def run_suite(args: argparse.Namespace, log: Any = _log) -> list[dict[str, Any]]
         for size in sizes:
             if variant == "dense" and (size == "sp500" or int(size) > DENSE_MAX):
                 continue
-            ref = run_isolated(
-                CellSpec(variant, size, REFERENCE, 1, 1, args.seed, args.n_factors, warmup=False),
-                timeout,
+            ref_spec = CellSpec(
+                variant, size, REFERENCE, 1, 1, args.seed, args.n_factors, warmup=False
             )
-            rows.append(ref)
-            log(_line(ref))
+            rows.append(_run(ref_spec, timeout, budget, given_up))
+            log(_line(rows[-1]))
             for solver in solvers:
                 spec = CellSpec(
                     variant,
@@ -119,30 +125,35 @@ def run_suite(args: argparse.Namespace, log: Any = _log) -> list[dict[str, Any]]
                     warmup=False,
                 )
                 if variant == "socp" and solver in QP_ONLY:
-                    row = {**vars_of(spec), "status": "n/a", "note": f"{solver} is QP-only"}
-                elif (variant, solver) in given_up:
-                    row = {**vars_of(spec), "status": "skipped", "note": given_up[(variant, solver)]}
+                    note = f"{solver} is QP-only"
+                    row = {**asdict(spec), "status": "n/a", "note": note}
                 else:
-                    row = run_isolated(spec, timeout)
-                    if row.get("status") == "timeout" or row.get("cell_seconds", 0) > budget:
-                        given_up[(variant, solver)] = (
-                            f"N={size} took {row.get('cell_seconds', 0):.0f} s "
-                            f"(> {budget:.0f} s cell budget): larger N skipped"
-                        )
+                    row = _run(spec, timeout, budget, given_up)
                 rows.append(row)
                 log(_line(row))
     if args.peers:
         from benchmarks.peers import run_peers
 
-        peer_sizes = [s for s in sizes if s != "sp500" and int(s) <= DENSE_MAX]
+        peer_sizes = [s for s in sizes if s != "sp500" and int(s) <= 5000]
         rows.extend(run_peers(peer_sizes, repeats, timeout, args.seed, log=log))
     return rows
 
 
-def vars_of(spec: CellSpec) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(spec)
+def _run(
+    spec: CellSpec, timeout: float, budget: float, given_up: dict[tuple[str, str], str]
+) -> dict[str, Any]:
+    """Run a cell unless its solver already blew the budget at a smaller N."""
+    key = (spec.variant, spec.solver)
+    if key in given_up:
+        return {**asdict(spec), "status": "skipped", "note": given_up[key]}
+    row = run_isolated(spec, timeout)
+    took = row.get("cell_seconds", 0.0)
+    if row.get("status") == "timeout" or took > budget:
+        given_up[key] = (
+            f"N={spec.size} took {took:.0f} s (> {budget:.0f} s cell budget): "
+            "larger N skipped"
+        )
+    return row
 
 
 def _line(row: dict[str, Any]) -> str:
@@ -151,7 +162,8 @@ def _line(row: dict[str, Any]) -> str:
         return "-" if v is None else fmt.format(v)
 
     return (
-        f"{row.get('variant', ''):6s} {row.get('size', ''):>6s} {row.get('solver', ''):16s}"
+        f"{row.get('variant', ''):6s} {row.get('size', ''):>6s} "
+        f"{row.get('solver', ''):16s}"
         f" {row.get('status', ''):18s} cold {f('cold_wall')} s  warm {f('warm_wall')} s"
         f"  obj {f('objective')}  viol {f('max_violation', '{:.1e}')}"
         f"  rss {f('peak_rss_mb', '{:.0f}')} MB  {row.get('note', '') or ''}"

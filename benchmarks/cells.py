@@ -34,6 +34,11 @@ TIGHT_CLARABEL = {
     "max_iter": 1000,
 }
 TIGHT_SCS = {"eps_abs": 1e-10, "eps_rel": 1e-10, "max_iters": 1_000_000}
+#: A cell stops repeating once its cold (or warm) solves took this long.
+SLOW_SECONDS = 15.0
+#: Address-space limit of a cell process (bytes): a runaway compilation fails
+#: with MemoryError instead of waking the OOM killer on a shared machine.
+MEMORY_LIMIT = 8 * 2**30
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,11 @@ def warm_up(variants: list[str], solvers: list[str], n_factors: int = 10) -> Non
     """
     from benchmarks.variants import build
 
-    caps = {"OSQP": {"max_iter": 50}, "SCS": {"max_iters": 50}, "CLARABEL": {"max_iter": 5}}
+    caps = {
+        "OSQP": {"max_iter": 50},
+        "SCS": {"max_iters": 50},
+        "CLARABEL": {"max_iter": 5},
+    }
     tiny = make("20", min(n_factors, 3), 99)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -131,7 +140,7 @@ def warm_up(variants: list[str], solvers: list[str], n_factors: int = 10) -> Non
                 try:
                     setup = build(tiny, variant, name, opts, fallback=False)
                     setup.model.solve(**setup.inputs(0))
-                except Exception:  # noqa: BLE001, S110 - only a warm-up
+                except Exception:
                     pass
 
 
@@ -162,8 +171,10 @@ def run_cell(spec: CellSpec) -> dict[str, Any]:
         setup = build(problem, spec.variant, name, opts, fallback=fallback)
         res, times = _timed_solve(setup, 0)
         cold.append(times)
+        if sum(c["wall"] for c in cold) > SLOW_SECONDS:
+            break  # slow cell: fewer repeats (the count is recorded)
+    row["n_cold"] = len(cold)
     assert setup is not None and res is not None
-    row["provenance"] = "; ".join(f"{k}={v}" for k, v in setup.provenance.items())
     for key in ("wall", "prepare", "cvxpy", "solver", "compile", "iterations"):
         row[f"cold_{key}"] = _median(cold, key)
     if isinstance(res, Exception):
@@ -186,10 +197,16 @@ def run_cell(spec: CellSpec) -> dict[str, Any]:
 
     warm: list[dict[str, float]] = []
     n_warm = min(spec.warm_repeats, 11) if problem.returns_only else spec.warm_repeats
+    spent = 0.0
     for j in range(1, n_warm + 2):
         _, times = _timed_solve(setup, j)
+        spent += times["wall"]
         if j > 1:
             warm.append(times)
+            if spent > SLOW_SECONDS:
+                break
+    n_warm = len(warm)
+    row["n_warm"] = n_warm
     for key in ("wall", "prepare", "cvxpy", "solver", "iterations"):
         row[f"warm_{key}"] = _median(warm, key)
     row["warm_failures"] = sum("cvxpy" not in c for c in warm)
@@ -234,10 +251,19 @@ def _raw_osqp(setup, n_warm: int) -> dict[str, Any]:  # type: ignore[no-untyped-
     return out
 
 
+def limit_memory(limit: int = MEMORY_LIMIT) -> None:
+    """Cap this process's address space (Linux; no-op elsewhere)."""
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):  # pragma: no cover
+        pass
+
+
 def _child(spec: CellSpec, conn: Any) -> None:
+    limit_memory()
     try:
         conn.send(run_cell(spec))
-    except BaseException as exc:  # noqa: BLE001 - report every failure
+    except BaseException as exc:
         conn.send(
             {
                 **asdict(spec),

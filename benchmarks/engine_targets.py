@@ -68,7 +68,11 @@ def check(rows: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
     out = []
     for size, key, limit, label in TARGETS:
         row = next(
-            (r for r in rows if str(r.get("size")) == size and r.get("solver") == "auto"),
+            (
+                r
+                for r in rows
+                if str(r.get("size")) == size and r.get("solver") == "auto"
+            ),
             None,
         )
         if row is None:
@@ -96,7 +100,8 @@ def run(sizes: list[str], repeats: int, timeout: float, log: Any = print) -> lis
                 raw=solver == "auto",
             )
             row = run_isolated(spec, timeout)
-            log(f"  N={size} {solver}: {row.get('status')} ({row.get('cell_seconds', 0):.1f} s)")
+            took = row.get("cell_seconds", 0)
+            log(f"  N={size} {solver}: {row.get('status')} ({took:.1f} s)")
             rows.append(row)
     return rows
 

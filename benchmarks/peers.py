@@ -31,8 +31,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.cells import REFERENCE, CellSpec, current_rss_mb, make, peak_rss_mb
+from benchmarks.cells import (
+    REFERENCE,
+    CellSpec,
+    current_rss_mb,
+    limit_memory,
+    make,
+    peak_rss_mb,
+)
 from benchmarks.cells import run_isolated as run_cell_isolated
+from benchmarks.targets import find
 
 __all__ = ["PEERS", "peer_table", "run_peers"]
 
@@ -115,7 +123,11 @@ PEERS: dict[str, tuple[str, Callable[[Any], np.ndarray], int]] = {
     # name: (module to import, solve function, largest N)
     "skfolio (dense)": ("skfolio", solve_skfolio, DENSE_ONLY_MAX),
     "pypfopt (dense)": ("pypfopt", solve_pypfopt, DENSE_ONLY_MAX),
-    "cvxportfolio (dense)": ("cvxportfolio", lambda p: _cvxportfolio(p, False), DENSE_ONLY_MAX),
+    "cvxportfolio (dense)": (
+        "cvxportfolio",
+        lambda p: _cvxportfolio(p, False),
+        DENSE_ONLY_MAX,
+    ),
     "cvxportfolio (factor)": ("cvxportfolio", lambda p: _cvxportfolio(p, True), 20000),
 }
 
@@ -151,17 +163,22 @@ def _run_peer(name: str, size: str, seed: int, repeats: int) -> dict[str, Any]:
 
 
 def _child(args: tuple, conn: Any) -> None:
+    limit_memory()
     try:
         conn.send(_run_peer(*args))
-    except BaseException as exc:  # noqa: BLE001
-        conn.send({"status": "error", "note": f"{type(exc).__name__}: {str(exc)[:200]}"})
+    except BaseException as exc:
+        conn.send(
+            {"status": "error", "note": f"{type(exc).__name__}: {str(exc)[:200]}"}
+        )
     conn.close()
 
 
 def _isolated(name: str, size: str, seed: int, repeats: int, timeout: float) -> dict:
     ctx = mp.get_context("fork")
     rx, tx = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=((name, size, seed, repeats), tx), daemon=True)
+    proc = ctx.Process(
+        target=_child, args=((name, size, seed, repeats), tx), daemon=True
+    )
     t0 = time.perf_counter()
     proc.start()
     tx.close()
@@ -183,8 +200,11 @@ def run_peers(
     given_up: dict[str, str] = {}
     for size in sizes:
         for solver in (REFERENCE, "OSQP"):
-            spec = CellSpec("peer", size, solver, 1 if solver == REFERENCE else repeats,
-                            1 if solver == REFERENCE else 5, seed, raw=solver == "OSQP")  # fmt: skip
+            ref = solver == REFERENCE
+            spec = CellSpec(
+                "peer", size, solver, 1 if ref else repeats, 1 if ref else 5, seed,
+                raw=not ref,
+            )  # fmt: skip
             rows.append(run_cell_isolated(spec, timeout))
             log(f"peer   {size:>6s} {solver:16s} {rows[-1].get('status')} "
                 f"{rows[-1].get('cold_wall', float('nan')):.4g} s")  # fmt: skip
@@ -198,12 +218,20 @@ def run_peers(
             elif name in given_up:
                 row = {**base, "status": "skipped", "note": given_up[name]}
             else:
-                row = _isolated(name, size, seed, 1 if int(size) >= 1000 else repeats, timeout)
-                if row["status"] == "timeout" or row.get("cell_seconds", 0) > timeout / 2:
-                    given_up[name] = f"N={size} took {row['cell_seconds']:.0f} s: larger N skipped"
+                row = _isolated(
+                    name, size, seed, 1 if int(size) >= 1000 else repeats, timeout
+                )
+                if (
+                    row["status"] == "timeout"
+                    or row.get("cell_seconds", 0) > timeout / 2
+                ):
+                    given_up[name] = (
+                        f"N={size} took {row['cell_seconds']:.0f} s: larger N skipped"
+                    )
             rows.append(row)
-            log(f"peer   {size:>6s} {name:22s} {row.get('status')} "
-                f"{row.get('cold_wall', float('nan')):.4g} s  TE {row.get('tracking_error')}")  # fmt: skip
+            wall = row.get("cold_wall", float("nan"))
+            log(f"peer   {size:>6s} {name:22s} {row.get('status')} {wall:.4g} s  "
+                f"TE {row.get('tracking_error')}")  # fmt: skip
     return rows
 
 
@@ -225,17 +253,17 @@ def peer_table(rows: list[dict[str, Any]]) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in peers:
-        ours = next((x for x in rows if x.get("kind", "cell") == "cell" and x.get("variant")
-                     == "peer" and x.get("size") == r["size"] and x.get("solver") == "OSQP"), None)  # fmt: skip
+        ours = find(rows, "peer", str(r["size"]), "OSQP")
         speed = num(r, "cold_wall") / num(ours, "cold_wall")
-        te_ok = num(ours, "tracking_error") <= num(r, "tracking_error") * (1 + 1e-6) + 1e-9 or (
-            num(r, "max_violation") > 1e-6
-        )
+        te_ok = num(ours, "tracking_error") <= num(r, "tracking_error") * (
+            1 + 1e-6
+        ) + 1e-9 or (num(r, "max_violation") > 1e-6)
         verdict = ""
         if r.get("status") == "ok" and int(r["size"]) >= 1000:
             verdict = "PASS" if speed >= 10 and te_ok else "**MISS**"
         out.append(
-            f"| {r['size']} | {r['solver']} | {r.get('status')} {r.get('note', '') or ''} | "
+            f"| {r['size']} | {r['solver']} | "
+            f"{r.get('status')} {r.get('note', '') or ''} | "
             f"{num(r, 'cold_wall'):.3g} | {100 * num(r, 'tracking_error'):.4f} | "
             f"{num(r, 'max_violation'):.0e} | {num(ours, 'cold_wall'):.3g} | "
             f"{100 * num(ours, 'tracking_error'):.4f} | {speed:.1f}x | {verdict} |"

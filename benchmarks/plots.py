@@ -9,7 +9,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 __all__ = ["plot_all"]
 
@@ -29,9 +29,13 @@ def _n(row: dict[str, Any]) -> float:
 
 def plot_time_vs_n(rows: list[dict[str, Any]], path: Path) -> Path:
     """Cold (solid) and warm (dashed) wall time vs N, log-log, per variant."""
-    cells = [r for r in rows if r.get("kind", "cell") == "cell" and r.get("status") in OK]
+    cells = [
+        r for r in rows if r.get("kind", "cell") == "cell" and r.get("status") in OK
+    ]
     variants = list(dict.fromkeys(r["variant"] for r in cells)) or ["none"]
-    fig, axes = plt.subplots(1, len(variants), figsize=(5 * len(variants), 4), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(variants), figsize=(5 * len(variants), 4), squeeze=False
+    )
     for ax, variant in zip(axes[0], variants, strict=True):
         vr = [r for r in cells if r["variant"] == variant and r.get("size") != "sp500"]
         for i, solver in enumerate(dict.fromkeys(r["solver"] for r in vr)):
@@ -61,12 +65,18 @@ def plot_time_vs_n(rows: list[dict[str, Any]], path: Path) -> Path:
 
 def plot_accuracy_vs_time(rows: list[dict[str, Any]], path: Path) -> Path:
     """|relative objective gap| vs cold time; hollow markers = infeasible."""
-    cells = [r for r in rows if r.get("kind", "cell") == "cell" and r.get("status") in OK]
+    cells = [
+        r for r in rows if r.get("kind", "cell") == "cell" and r.get("status") in OK
+    ]
     fig, ax = plt.subplots(figsize=(7, 5))
     markers = "osD^v<>p*"
     solvers = list(dict.fromkeys(r["solver"] for r in cells))
     for i, solver in enumerate(solvers):
-        pts = [r for r in cells if r["solver"] == solver and math.isfinite(_num(r, "rel_gap"))]
+        pts = [
+            r
+            for r in cells
+            if r["solver"] == solver and math.isfinite(_num(r, "rel_gap"))
+        ]
         for r in pts:
             gap = max(abs(_num(r, "rel_gap")), 1e-12)
             feasible = _num(r, "max_violation") <= 1e-6
@@ -78,7 +88,9 @@ def plot_accuracy_vs_time(rows: list[dict[str, Any]], path: Path) -> Path:
                 facecolors=f"C{i}" if feasible else "none",
                 edgecolors=f"C{i}",
             )
-        ax.scatter([], [], marker=markers[i % len(markers)], color=f"C{i}", label=solver)
+        ax.scatter(
+            [], [], marker=markers[i % len(markers)], color=f"C{i}", label=solver
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.axhline(1e-4, color="k", lw=0.8, ls=":")

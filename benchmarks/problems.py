@@ -248,7 +248,7 @@ def load_sp500_returns() -> pd.DataFrame:
             data = loader()
             if isinstance(data, pd.DataFrame) and "SP500" in data.columns:
                 return data
-        except Exception:  # noqa: BLE001 - fall back to the shared file
+        except Exception:
             pass
     if not SP500_PATH.exists():
         raise FileNotFoundError(f"S&P 500 data not found at {SP500_PATH}")

@@ -2,11 +2,15 @@
 
 The same problem replicator builds (factor risk, budget, long-only, bounds,
 turnover, liquidity, linear fee, quadratic impact), in OSQP's standard form
-``min 1/2 x'Px + q'x  s.t.  l <= Ax <= u`` with ``x = [w, p, m, y, c]``:
-buys ``p``, sells ``m``, factor exposures ``y = G w`` and the cash-leg bound
-``c``. The objective carries replicator's scale ``S`` and the solver gets the
-same settings as replicator's defaults (``replicator.solvers.DEFAULT_OPTIONS``),
-so its time is what a hand-written OSQP loop would pay.
+``min 1/2 x'Px + q'x  s.t.  l <= Ax <= u`` with ``x = [w, p, m, y, z, c]``:
+buys ``p``, sells ``m``, factor exposures ``y = G w``, scaled weights
+``z = s * w`` and the cash-leg bound ``c``. The benchmark enters only the
+linear term ``q`` (``-2 S g`` on ``y``, ``-2 S s_b`` on ``z``), the form in
+which OSQP converges fastest (a shifted ``||G w - g||^2`` needs 10-100x more
+iterations at tight tolerances). The objective carries replicator's scale
+``S`` and the solver gets replicator's default settings
+(``replicator.solvers.DEFAULT_OPTIONS``), so its time is what a hand-written
+OSQP loop would pay.
 
 Notes
 -----
@@ -107,32 +111,34 @@ class RawOSQP:
         self.buy, self.sell = buy_rate, sell_rate
         self.upper, self.tau = upper, turnover
         self.cap = np.full(n, INF) if trade_cap is None else np.minimum(trade_cap, INF)
-        self.nx = 3 * n + k + 1
+        self.nx = 4 * n + k + 1
         self._G = G
         self.solver: osqp.OSQP | None = None
 
     # ----------------------------------------------------------- matrices
     def _P(self) -> sp.csc_matrix:
-        """Diagonal P on the ``w`` and ``y`` blocks only (no stored zeros)."""
+        """Diagonal P: impact on ``w`` (if any), ``2S`` on ``y`` and ``z``."""
         n, k = self.n, self.k
-        idx = np.r_[np.arange(n), 3 * n + np.arange(k)]
-        data = np.r_[2 * self.S * (self.s2 + self.cw * self.kappa), np.full(k, 2 * self.S)]
+        wk = np.flatnonzero(self.kappa > 0)
+        idx = np.r_[wk, 3 * n + np.arange(k + n)]
+        data = np.r_[2 * self.S * self.cw * self.kappa[wk], np.full(k + n, 2 * self.S)]
         return sp.csc_matrix((data, (idx, idx)), shape=(self.nx, self.nx))
 
     def _A(self, G: np.ndarray) -> sp.csc_matrix:
         n, k = self.n, self.k
-        In, Zn = sp.identity(n, format="csr"), None
-        ones = np.ones((1, n))
+        In = sp.identity(n, format="csr")
+        ones, one = np.ones((1, n)), np.ones((1, 1))
         rows = [
-            [sp.csr_matrix(G), Zn, Zn, -sp.identity(k), None],  # G w - y = 0
-            [In, -In, In, None, None],  # w - p + m = w0
-            [ones, None, None, None, None],  # budget
-            [In, None, None, None, None],  # bounds
-            [None, In, None, None, None],  # 0 <= p <= L
-            [None, None, In, None, None],  # 0 <= m <= L
-            [None, ones, ones, None, np.ones((1, 1))],  # turnover
-            [None, -ones, ones, None, np.ones((1, 1))],  # c >= sum(p - m)
-            [None, ones, -ones, None, np.ones((1, 1))],  # c >= -sum(p - m)
+            [sp.csr_matrix(G), None, None, -sp.identity(k), None, None],  # Gw = y
+            [sp.diags(np.sqrt(self.s2)), None, None, None, -In, None],  # s*w = z
+            [In, -In, In, None, None, None],  # w - p + m = w0
+            [ones, None, None, None, None, None],  # budget
+            [In, None, None, None, None, None],  # bounds
+            [None, In, None, None, None, None],  # 0 <= p <= L
+            [None, None, In, None, None, None],  # 0 <= m <= L
+            [None, ones, ones, None, None, one],  # turnover
+            [None, -ones, ones, None, None, one],  # c >= sum(p - m)
+            [None, ones, -ones, None, None, one],  # c >= -sum(p - m)
         ]
         return sp.bmat(rows, format="csc")
 
@@ -140,27 +146,24 @@ class RawOSQP:
         self, g: np.ndarray, sb: np.ndarray, w0: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n, k, S, cw = self.n, self.k, self.S, self.cw
-        s = np.sqrt(self.s2)
         q = np.concatenate(
             [
-                -2 * S * (s * sb + cw * self.kappa * w0),
+                -2 * S * cw * self.kappa * w0,
                 S * cw * self.buy,
                 S * cw * self.sell,
                 -2 * S * g,
+                -2 * S * sb,
                 [0.0],
             ]
         )
+        zeros = np.zeros(k + n)
         lo = np.concatenate(
-            [np.zeros(k), w0, [1.0], np.zeros(n), np.zeros(2 * n), [-INF, 0.0, 0.0]]
+            [zeros, w0, [1.0], np.zeros(n), np.zeros(2 * n), [-INF, 0.0, 0.0]]
         )
         hi = np.concatenate(
-            [np.zeros(k), w0, [1.0], self.upper, self.cap, self.cap, [2 * self.tau, INF, INF]]
+            [zeros, w0, [1.0], self.upper, self.cap, self.cap, [2 * self.tau, INF, INF]]
         )
         return q, lo, hi
-
-    def constant(self, g: np.ndarray, sb: np.ndarray) -> float:
-        """Objective constant ``S (g'g + sb'sb)`` (and impact's ``kappa w0^2``)."""
-        return float(self.S * (g @ g + sb @ sb))
 
     # -------------------------------------------------------------- solves
     def setup(self, g: np.ndarray, sb: np.ndarray, w0: np.ndarray) -> float:
@@ -184,10 +187,10 @@ class RawOSQP:
         mats: dict[str, np.ndarray] = {}
         if s is not None:
             self.s2 = s**2
-            mats["Px"] = self._P().data
         if G is not None:
             self._G = G
-            mats["Ax"] = self._A(G).data
+        if s is not None or G is not None:
+            mats["Ax"] = self._A(self._G).data
         q, lo, hi = self._vectors(g, sb, w0)
         self.solver.update(q=q, l=lo, u=hi, **mats)
 

@@ -97,7 +97,10 @@ def add_gaps(rows: list[dict[str, Any]]) -> None:
                 f_ref, label = min(cands), "best feasible"
         for r in members:
             r["reference"] = label
-            for key, out in (("objective", "rel_gap"), ("raw_objective", "raw_rel_gap")):
+            for key, out in (
+                ("objective", "rel_gap"),
+                ("raw_objective", "raw_rel_gap"),
+            ):
                 v = _num(r, key)
                 if math.isfinite(v) and math.isfinite(f_ref) and f_ref != 0:
                     r[out] = (v - f_ref) / abs(f_ref)
@@ -126,7 +129,9 @@ def _size_key(s: str) -> float:
 def summary_tables(rows: list[dict[str, Any]]) -> list[str]:
     """Per variant: solver x N, cell = cold s / warm s / rel gap."""
     out: list[str] = []
-    cells = [r for r in rows if r.get("kind", "cell") == "cell" and r.get("size") != "*"]
+    cells = [
+        r for r in rows if r.get("kind", "cell") == "cell" and r.get("size") != "*"
+    ]
     for variant in dict.fromkeys(r["variant"] for r in cells):
         vr = [r for r in cells if r["variant"] == variant]
         sizes = sorted({str(r["size"]) for r in vr}, key=_size_key)
@@ -140,7 +145,10 @@ def summary_tables(rows: list[dict[str, Any]]) -> list[str]:
         for solver in solvers:
             line = [solver]
             for s in sizes:
-                r = next((x for x in vr if x["solver"] == solver and str(x["size"]) == s), None)
+                r = next(
+                    (x for x in vr if x["solver"] == solver and str(x["size"]) == s),
+                    None,
+                )
                 if r is None:
                     line.append("")
                 elif r.get("status") in ("optimal", "optimal_inaccurate"):
@@ -163,8 +171,9 @@ def detail_table(rows: list[dict[str, Any]]) -> list[str]:
     cols = [
         ("variant", None), ("size", None), ("solver", None), ("status", None),
         ("cold_wall", "{:.3g}"), ("cold_compile", "{:.3g}"), ("cold_solver", "{:.3g}"),
-        ("cold_iterations", "{:.0f}"), ("warm_wall", "{:.3g}"), ("warm_prepare", "{:.3g}"),
-        ("warm_cvxpy", "{:.3g}"), ("warm_solver", "{:.3g}"), ("warm_iterations", "{:.0f}"),
+        ("cold_iterations", "{:.0f}"), ("warm_wall", "{:.3g}"),
+        ("warm_prepare", "{:.3g}"), ("warm_cvxpy", "{:.3g}"), ("warm_solver", "{:.3g}"),
+        ("warm_iterations", "{:.0f}"),
         ("peak_rss_mb", "{:.0f}"), ("rel_gap", "{:+.1e}"), ("max_violation", "{:.1e}"),
         ("tracking_error", "{:.5f}"), ("raw_warm_wall", "{:.3g}"),
         ("overhead_ratio", "{:.2f}"), ("raw_rel_gap", "{:+.1e}"), ("note", None),

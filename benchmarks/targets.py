@@ -19,7 +19,13 @@ from typing import Any
 
 __all__ = ["AUTO_ROUTE", "FEAS_TOL", "find", "suite_targets", "verdict"]
 
-AUTO_ROUTE = {"engine": "OSQP", "peer": "OSQP", "qp": "OSQP", "dense": "OSQP", "socp": "CLARABEL"}
+AUTO_ROUTE = {
+    "engine": "OSQP",
+    "peer": "OSQP",
+    "qp": "OSQP",
+    "dense": "OSQP",
+    "socp": "CLARABEL",
+}
 FEAS_TOL = 1e-6
 
 
@@ -32,7 +38,9 @@ def _num(row: dict[str, Any] | None, key: str) -> float:
         return math.nan
 
 
-def find(rows: list[dict[str, Any]], variant: str, size: str, solver: str) -> dict | None:
+def find(
+    rows: list[dict[str, Any]], variant: str, size: str, solver: str
+) -> dict | None:
     """The cell row of (variant, size, solver), if it ran."""
     for r in rows:
         if (
@@ -66,7 +74,9 @@ def suite_targets(rows: list[dict[str, Any]]) -> list[str]:
         "| target | variant (solver) | measured | verdict |",
         "|---|---|---|---|",
     ]
-    variants = list(dict.fromkeys(str(r.get("variant")) for r in rows if "variant" in r))
+    variants = list(
+        dict.fromkeys(str(r.get("variant")) for r in rows if "variant" in r)
+    )
     for variant in (v for v in variants if v in AUTO_ROUTE):
         solver = AUTO_ROUTE[variant]
         where = f"{variant} ({solver})"
@@ -80,9 +90,11 @@ def suite_targets(rows: list[dict[str, Any]]) -> list[str]:
         r = find(rows, variant, "5000", solver)
         m, v = _check(
             r,
-            lambda r: _num(r, "cold_wall") <= 1.0
-            and abs(_num(r, "rel_gap")) <= 1e-4
-            and _num(r, "max_violation") <= FEAS_TOL,
+            lambda r: (
+                _num(r, "cold_wall") <= 1.0
+                and abs(_num(r, "rel_gap")) <= 1e-4
+                and _num(r, "max_violation") <= FEAS_TOL
+            ),
             lambda r: (
                 f"cold {_num(r, 'cold_wall'):.3g} s, gap {_num(r, 'rel_gap'):+.1e}, "
                 f"viol {_num(r, 'max_violation'):.0e}"

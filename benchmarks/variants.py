@@ -22,7 +22,8 @@ else 1), and the largest violation ``max(lhs - rhs)`` over every constraint row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ __all__ = ["VARIANTS", "Evaluation", "RawInputs", "Setup", "build"]
 VARIANTS = ("engine", "peer", "qp", "socp", "dense")
 QP_VARIANTS = ("engine", "peer", "qp", "dense")
 RISK_AVERSION = 100.0
+_TE_CAPS: dict[tuple[str, int, int], float] = {}
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,6 @@ class Setup:
     problem: BenchProblem
     variant: str
     model: rp.Replicator
-    provenance: dict[str, str] = field(default_factory=dict)
     te_cap: float | None = None
 
     def inputs(self, j: int = 0) -> dict[str, Any]:
@@ -101,7 +102,13 @@ class Setup:
                 .fit(reb.returns, reb.index_returns, periods_per_year=252.0)
                 .factors_
             )
-            G, s, g, sb = f.exposures, f.specific, f.benchmark_exposure, np.zeros(p.n_assets)
+            zero = np.zeros(p.n_assets)
+            bs = (
+                f.specific_benchmark(True, zero)
+                if hasattr(f, "specific_benchmark")
+                else zero
+            )
+            G, s, g, sb = f.exposures, f.specific, f.benchmark_exposure, f.specific * bs
         else:
             G, s = p.G, p.s
             g, sb = G @ reb.benchmark, s * reb.benchmark
@@ -146,7 +153,9 @@ class Setup:
             if gap.size:
                 viol = max(viol, float(np.max(gap)))
         te2 = self.te2(w, j)
-        capped = any(getattr(k, "caps_tracking_error", False) for k in model.constraints)
+        capped = any(
+            getattr(k, "caps_tracking_error", False) for k in model.constraints
+        )
         omega = 1e-3 if capped and model.costs else 1.0
         cw = 1.0 / (model.risk_aversion * model.horizon)
         return Evaluation(
@@ -161,7 +170,9 @@ def _risk(problem: BenchProblem, variant: str) -> rp.risk.RiskModel:
     if problem.returns_only:
         return rp.risk.StatisticalFactor(n_factors=10)
     if variant == "dense":
-        sigma = pd.DataFrame(problem.sigma, index=problem.tickers, columns=problem.tickers)
+        sigma = pd.DataFrame(
+            problem.sigma, index=problem.tickers, columns=problem.tickers
+        )
         return rp.risk.Covariance(sigma)
     k = problem.exposures.shape[1]
     factors = [f"F{i}" for i in range(k)]
@@ -176,31 +187,22 @@ def _risk(problem: BenchProblem, variant: str) -> rp.risk.RiskModel:
 def te_cap(problem: BenchProblem) -> float:
     """A binding but feasible TE cap for the socp variant.
 
-    The straight path ``w0 + a (b - w0)`` that respects turnover and liquidity
-    reaches ``(1 - a) TE(w0)``; the cap sits 10 % above it (and at least at a
-    quarter of ``TE(w0)``).
+    ``TE_min`` is the smallest TE the trading constraints allow (solved with
+    Clarabel: budget, long-only, caps, turnover, liquidity); a cost-minimizer
+    without a cap stays near the holdings, at ``TE_0 = TE(w0)``. The cap is
+    half-way: ``TE_min + (TE_0 - TE_min) / 2``. Cached per problem.
     """
-    reb = problem.rebalance(0)
-    w0 = reb.holdings
-    if problem.returns_only:
-        risk = rp.risk.StatisticalFactor(n_factors=10).fit(
-            reb.returns, reb.index_returns, periods_per_year=252.0
-        )
-        f = risk.factors_
-        te0 = np.sqrt(
-            np.sum((f.exposures @ w0 - f.benchmark_exposure) ** 2)
-            + np.sum((f.specific * w0) ** 2)
-            + f.benchmark_specific_var
-        )
-        return float(0.8 * te0)
-    b = reb.benchmark
-    d = b - w0
-    te0 = np.sqrt(np.sum((problem.G @ d) ** 2) + np.sum((problem.s * d) ** 2))
-    needed = 0.5 * (np.abs(d).sum() + abs(d.sum()))
-    liq = problem.participation * problem.adv / problem.nav
-    with np.errstate(divide="ignore"):
-        alpha = min(1.0, problem.turnover / needed, float(np.min(liq / np.abs(d))))
-    return float(max(1.1 * (1 - alpha), 0.25) * te0)
+    key = (problem.name, problem.seed, problem.n_assets)
+    if key in _TE_CAPS:
+        return _TE_CAPS[key]
+    setup = build(problem, "peer", "CLARABEL")
+    setup.model.constraints.append(terms.liquidity_limit(problem))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        te_min = setup.model.solve(**setup.inputs(0)).tracking_error
+    te0 = float(np.sqrt(setup.te2(problem.rebalance(0).holdings, 0)))
+    _TE_CAPS[key] = float(te_min + 0.5 * (te0 - te_min))
+    return _TE_CAPS[key]
 
 
 def build(
@@ -223,23 +225,16 @@ def build(
         rp.constraints.TurnoverLimit(problem.turnover),
     ]
     costs: list[Any] = []
-    prov: dict[str, str] = {}
     if variant != "peer":
         costs.append(rp.costs.ProportionalFee(bps=problem.fee_bps))
     if variant in ("qp", "socp", "dense"):
-        term, prov["QuadraticImpact"] = terms.quadratic_impact(problem)
-        costs.append(term)
-        term, prov["LiquidityLimit"] = terms.liquidity_limit(problem)
-        constraints.append(term)
+        costs.append(terms.quadratic_impact(problem))
+        constraints.append(terms.liquidity_limit(problem))
     cap = None
     if variant == "socp":
-        term, prov["PowerImpact"] = terms.power_impact(problem)
-        costs.append(term)
-        term, prov["ConstantProductAMM"] = terms.amm_cost(problem)
-        costs.append(term)
+        costs += [terms.power_impact(problem), terms.amm_cost(problem)]
         cap = te_cap(problem)
-        term, prov["TrackingErrorLimit"] = terms.te_limit(cap, risk)
-        constraints.append(term)
+        constraints.append(terms.te_limit(cap))
     model = rp.Replicator(
         risk=risk,
         costs=costs,
@@ -249,4 +244,4 @@ def build(
         solver_options=solver_options,
         fallback=fallback,
     )
-    return Setup(problem, variant, model, prov, cap)
+    return Setup(problem, variant, model, cap)

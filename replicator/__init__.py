@@ -6,7 +6,17 @@ liquidity, turnover and other constraints.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from replicator import constraints, costs, data, datasets, exceptions, measures, risk
+from replicator import (
+    backtest,
+    constraints,
+    costs,
+    data,
+    datasets,
+    exceptions,
+    measures,
+    report,
+    risk,
+)
 from replicator.replicator import Replicator
 from replicator.result import ReplicationResult
 from replicator.solvers import Status, available_solvers
@@ -22,11 +32,13 @@ __all__ = [
     "Status",
     "__version__",
     "available_solvers",
+    "backtest",
     "constraints",
     "costs",
     "data",
     "datasets",
     "exceptions",
     "measures",
+    "report",
     "risk",
 ]

@@ -40,7 +40,7 @@ def build_result(
         by_group = contrib.groupby(snapshot.groups.reindex(assets).to_numpy()).sum()
     else:
         by_group = pd.Series(dtype=float)
-    costs = {c.name: c.evaluate(trades, snapshot) for c in model.costs}
+    costs = _unique_costs(model.costs, trades, snapshot)
     penalties = {
         k.name: k.evaluate_penalty(weights, trades, snapshot)  # type: ignore[attr-defined]
         for k in model.constraints
@@ -82,3 +82,17 @@ def build_result(
         date=snapshot.date,
         penalties=penalties,
     )
+
+
+def _unique_costs(
+    terms: list, trades: np.ndarray, snapshot: MarketSnapshot
+) -> dict[str, float]:
+    """Evaluate each cost, keyed by name; repeated names get ``#2``, ``#3``."""
+    out: dict[str, float] = {}
+    for term in terms:
+        key, i = term.name, 1
+        while key in out:
+            i += 1
+            key = f"{term.name}#{i}"
+        out[key] = term.evaluate(trades, snapshot)
+    return out

@@ -42,6 +42,13 @@ def _finite(x: float) -> float | None:
     return float(x) if x is not None and math.isfinite(x) else None
 
 
+def _label(date: Any) -> str:
+    """Show a midnight timestamp as a plain date."""
+    if isinstance(date, pd.Timestamp) and date == date.normalize():
+        return date.date().isoformat()
+    return str(date)
+
+
 def backtest_metrics(
     daily: pd.DataFrame,
     costs: pd.DataFrame,
@@ -112,9 +119,9 @@ def backtest_metrics(
         for k, v in ongoing.sum().items()
     }
     return {
-        "start": str(perf.index[0]) if n_days else None,
-        "end": str(daily.index[-1]),
-        "formation_date": str(daily.index[0]),
+        "start": _label(perf.index[0]) if n_days else None,
+        "end": _label(daily.index[-1]),
+        "formation_date": _label(daily.index[0]),
         "n_days": n_days,
         "years": years,
         "te_ex_post": _finite(te),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import scipy.linalg
 
 from replicator.data._snapshot import MarketSnapshot
 from replicator.exceptions import InaccurateSolutionWarning, SolveError
@@ -142,7 +143,7 @@ class TopK:
 
 
 def sum_to_one_least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Minimum-norm solution of ``min ||X w - y||^2`` subject to ``sum(w) = 1``.
+    r"""Minimum-norm solution of ``min ||X w - y||^2`` subject to ``sum(w) = 1``.
 
     Parameters
     ----------
@@ -159,13 +160,30 @@ def sum_to_one_least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     -----
     With ``w = 1/n + P z`` and ``P = I - 11^T/n`` the projector onto
     ``{sum = 0}``, the problem is the unconstrained least squares
-    ``min_z ||X P z - (y - X 1/n)||``, solved with the pseudo-inverse (the
-    minimum-norm ``z`` when there are more assets than dates).
+    ``min_z ||X P z - (y - X 1/n)||``. With more assets than dates it has exact
+    fits; the minimum-norm one is
+
+    .. math:: z = A^T (A A^T)^{-1} y', \qquad A = X P,
+
+    solved by a Cholesky factorization of the ``n_dates x n_dates`` Gram
+    matrix (falling back to the SVD pseudo-inverse when that matrix is
+    singular). With fewer assets than dates the SVD pseudo-inverse is used.
     """
-    n = X.shape[1]
+    n_dates, n = X.shape
     w0 = np.full(n, 1.0 / n)
-    XP = X - X.mean(axis=1, keepdims=True)
-    z = np.linalg.lstsq(XP, y - X @ w0, rcond=None)[0]
+    A = X - X.mean(axis=1, keepdims=True)
+    target = y - X @ w0
+    z = None
+    if n - 1 > n_dates:
+        try:
+            factor = scipy.linalg.cho_factor(A @ A.T, check_finite=False)
+            z = A.T @ scipy.linalg.cho_solve(factor, target, check_finite=False)
+        except np.linalg.LinAlgError:
+            z = None
+        if z is not None and not np.allclose(A @ z, target, rtol=1e-8, atol=1e-12):
+            z = None
+    if z is None:
+        z = np.linalg.lstsq(A, target, rcond=None)[0]
     return w0 + z - z.mean()
 
 

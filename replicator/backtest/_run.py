@@ -73,7 +73,9 @@ def run(
         First and last day of the performance period. Default: the first date
         with ``lookback`` rows before it, and the last date.
     holdings : Series, optional
-        Initial weights by ticker; default all cash.
+        Initial weights by ticker; default all cash (the formation trade then
+        invests the whole NAV: start from ``holdings`` when the model limits
+        turnover).
     nav : float, default 1e9
         Initial capital, in the currency of ``adv`` and ``flows``.
     adv : Series or DataFrame, optional

@@ -85,17 +85,28 @@ class TrackingErrorLimit(Constraint):
         risk = getattr(self, "_risk", None)
         if risk is not None:
             return float(risk.evaluate(weights, snapshot))
-        if getattr(self, "_tv", None) is None:
+        tv, w_var = getattr(self, "_tv", None), getattr(self, "_w", None)
+        if tv is None or w_var is None:
             raise ModelError(
                 f"{self.name} is not part of a compiled problem yet: solve first."
             )
-        # Without the risk model, read the compiled expression at ``weights``.
-        old = self._w.value
+        # Without the risk model (not attached by the problem builder), read the
+        # compiled expression: at the last solution, or at ``weights`` when the
+        # expression depends on the weights alone.
+        w = np.asarray(weights, dtype=float)
+        if w_var.value is not None and np.allclose(w_var.value, w, rtol=0, atol=1e-9):
+            return float(tv.value)
+        if any(x is not w_var for x in tv.variables()):
+            raise ModelError(
+                f"{self.name} cannot price weights other than the last solution "
+                "without its risk model: call attach_risk(model.risk) first."
+            )
+        old = w_var.value
         try:
-            self._w.value = np.asarray(weights, dtype=float)
-            return float(self._tv.value)
+            w_var.value = w
+            return float(tv.value)
         finally:
-            self._w.value = old
+            w_var.value = old
 
     def evaluate(
         self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot

@@ -40,7 +40,9 @@ def str_index(index: pd.Index) -> pd.Index:
     ``get_indexer`` iterate in Python; object dtype hashes and is ~100x faster
     on the per-solve hot path.
     """
-    return pd.Index([str(x) for x in index], dtype=object, name=index.name)
+    if index.dtype == object and pd.api.types.infer_dtype(index) == "string":
+        return index
+    return pd.Index(index.astype(str).astype(object), dtype=object, name=index.name)
 
 
 def format_items(items: Iterable[object], limit: int = 5) -> str:

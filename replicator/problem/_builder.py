@@ -135,6 +135,7 @@ class CompiledProblem:
         if penalties:
             objective = objective + cp.sum(cp.hstack(penalties))
         self.problem = cp.Problem(cp.Minimize(OBJECTIVE_SCALE * objective), hard + aux)
+        self.is_qp = bool(self.problem.is_qp())
         self.problem_class = (
             "socp"
             if any(
@@ -161,7 +162,7 @@ class CompiledProblem:
         fallback: bool = True,
     ) -> SolverStats:
         """Solve, falling back to another solver before giving up."""
-        name, reason = choose_solver(self.problem, solver)
+        name, reason = choose_solver(self.is_qp, len(self.assets), solver)
         stats = run_solver(self.problem, name, reason, options)
         if stats.status is Status.OPTIMAL or not fallback:
             return stats
@@ -169,7 +170,7 @@ class CompiledProblem:
         for alt in ("CLARABEL", "OSQP", "SCS"):
             if alt == name or alt not in cp.installed_solvers():
                 continue
-            if alt == "OSQP" and not self.problem.is_qp():
+            if alt == "OSQP" and not self.is_qp:
                 continue
             alt_stats = run_solver(
                 self.problem,

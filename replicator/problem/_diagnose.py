@@ -74,7 +74,9 @@ def _base(compiled: CompiledProblem) -> tuple[list[cp.Constraint], cp.Constraint
     v = compiled.variables
     blocked = cp.multiply(compiled.blocked, v.weights) == 0
     cons: list[cp.Constraint] = [v.trades == v.weights - compiled.holdings, blocked]
-    for c in compiled.costs:  # epigraph constraints of conic costs
+    # auxiliary variables of the risk model and epigraphs of conic costs
+    cons.extend(getattr(compiled.risk, "auxiliary", list)())
+    for c in compiled.costs:
         cons.extend(c.auxiliary())
     return cons, blocked
 
@@ -125,7 +127,10 @@ def diagnose_infeasibility(
     -------
     InfeasibleError
         Its ``conflicts`` maps the constraint(s) to relax to the smallest
-        relaxation, in the units of each constraint's quantity.
+        relaxation: for a single-row limit, the needed value minus the limit in
+        the units of its report (turnover, tracking error); for per-asset or
+        per-group rows, the uniform widening of every row in reported units
+        (weight, participation).
     """
     when = f" on {snapshot.date}" if snapshot.date is not None else ""
     v = compiled.variables
@@ -175,8 +180,10 @@ def diagnose_infeasibility(
             culprit = hard[ci]
             w, t = _solution(compiled, snapshot)
             rep = culprit.report(w, t, snapshot)
-            lhs, _ = culprit.evaluate(w, t, snapshot)
-            need = culprit.relaxation_message(slack, rep, np.atleast_1d(lhs).size)
+            n_rows = np.atleast_1d(culprit.evaluate(w, t, snapshot)[0]).size
+            need = culprit.relaxation_message(slack, rep, n_rows)
+            # a scalar limit is relaxed to the report's value (e.g. TE, not TE^2)
+            amount = max(rep.value - rep.limit, 0.0) if n_rows == 1 else slack
             with_ = " + ".join(others) if others else "nothing else"
             head = (
                 f"{culprit.name} cannot hold{when}"
@@ -187,7 +194,7 @@ def diagnose_infeasibility(
                 f"The problem is infeasible: {head}: {need}.{ADVICE}",
                 stats,
                 snapshot,
-                {culprit.name: slack},
+                {culprit.name: amount},
             )
 
     listed = ", ".join(f"{hard[i].name} by {s[i]:.6g}" for i in relaxed)

@@ -2,6 +2,7 @@
 
 from replicator.solvers._base import (
     DEFAULT_OPTIONS,
+    OSQP_MAX_ASSETS,
     SolverStats,
     Status,
     available_solvers,
@@ -11,6 +12,7 @@ from replicator.solvers._base import (
 
 __all__ = [
     "DEFAULT_OPTIONS",
+    "OSQP_MAX_ASSETS",
     "SolverStats",
     "Status",
     "available_solvers",

@@ -404,3 +404,19 @@ def test_blas_threads_are_limited_during_the_run_only(mkt, model_factory):
     rp.backtest.run(model, mkt.returns, mkt.weights, lookback=60, schedule=40)
     assert seen and all(all(n == 1 for n in s) for s in seen)
     assert blas_threads() == before
+
+
+def test_least_squares_gram_path_matches_the_pseudo_inverse():
+    rng = np.random.default_rng(1)
+    X = rng.normal(0, 0.01, (60, 90))
+    y = X @ rng.dirichlet(np.ones(90)) + rng.normal(0, 1e-3, 60)
+    x = sum_to_one_least_squares(X, y)
+    A = X - X.mean(axis=1, keepdims=True)
+    n = X.shape[1]
+    z = np.linalg.pinv(A) @ (y - X @ np.full(n, 1 / n))
+    np.testing.assert_allclose(x, 1 / n + z - z.mean(), atol=1e-10)
+    # a singular Gram matrix (duplicated dates) falls back to the SVD
+    Xd = np.vstack([X, X[:5]])
+    yd = np.r_[y, y[:5]]
+    xd = sum_to_one_least_squares(Xd, yd)
+    np.testing.assert_allclose(xd, x, atol=1e-8)

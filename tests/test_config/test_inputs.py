@@ -151,7 +151,9 @@ def test_check_config_compiles_the_problem(write_config):
     del cfg["data"]["adv"]
     problems, _ = check_config(write_config(cfg))
     assert len(problems) == 1
-    assert problems[0].startswith("constraints[3]: ") and "LiquidityLimit" in problems[0]
+    assert (
+        problems[0].startswith("constraints[3]: ") and "LiquidityLimit" in problems[0]
+    )
 
 
 def test_check_config_ok(write_config):

@@ -59,6 +59,9 @@ class Harness:
         w = np.asarray(weights, dtype=float)
         self.v.weights.value = w
         self.v.trades.value = w - self.snapshot.holdings
+        risk = self.model.risk
+        if hasattr(risk, "set_auxiliary_values"):  # e.g. the specific-risk copy
+            risk.set_auxiliary_values(w)
         return w, w - self.snapshot.holdings
 
     def cvx_rows(self, k):

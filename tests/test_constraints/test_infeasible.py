@@ -177,6 +177,9 @@ def test_tracking_error_cap_below_the_best_tracking_error(medium, prefit):
     smallest = number(r"tracking error is ([0-9.]+)", str(info.value))
     assert smallest == pytest.approx(best, rel=1e-5)
     assert info.value.date == "2021-06-30"
+    assert info.value.conflicts == {
+        "TrackingErrorLimit(0.01)": pytest.approx(smallest - 0.01, rel=1e-4)
+    }
     assert feasible(lambda: make(smallest * (1 + 1e-5)), **data)
     assert not feasible(lambda: make(smallest - 1e-3), **data)
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import replicator as rp
+from replicator.exceptions import ModelError
 
 C = rp.constraints
 N = 5
@@ -231,10 +232,17 @@ def test_tracking_error_twin_without_attached_risk(market, harness):
     h = harness(model, snap)
     k._risk = None
     w = snap.benchmark + np.array([0.2, -0.2, 0, 0, 0])
-    h.set(snap.benchmark)
+    h.set(w)  # as after a solve: every variable at the solution
     lhs, _ = k.evaluate(w, w - snap.holdings, snap)
     assert lhs[0] == pytest.approx(model.risk.evaluate(w, snap))
-    np.testing.assert_allclose(h.v.weights.value, snap.benchmark)  # restored
+    other = snap.benchmark
+    if any(x is not h.v.weights for x in h.compiled.tracking_variance.variables()):
+        with pytest.raises(ModelError, match=r"call attach_risk\(model\.risk\)"):
+            k.evaluate(other, other - snap.holdings, snap)
+    else:
+        lhs, _ = k.evaluate(other, other - snap.holdings, snap)
+        assert lhs[0] == pytest.approx(0.0, abs=1e-12)
+    np.testing.assert_allclose(h.v.weights.value, w)  # restored
 
 
 def test_soft_penalty_twin(market, harness):
