@@ -163,7 +163,8 @@ class CompiledProblem:
     ) -> SolverStats:
         """Solve, falling back to another solver before giving up."""
         name, reason = choose_solver(self.is_qp, len(self.assets), solver)
-        stats = run_solver(self.problem, name, reason, options)
+        n = len(self.assets)
+        stats = run_solver(self.problem, name, reason, options, n_assets=n)
         if stats.status is Status.OPTIMAL or not fallback:
             return stats
         attempts = list(stats.attempts)
@@ -177,6 +178,7 @@ class CompiledProblem:
                 alt,
                 f"fallback after {name} returned {stats.raw_status}",
                 None,
+                n_assets=n,
             )
             attempts.extend(alt_stats.attempts)
             if alt_stats.status is Status.OPTIMAL or (

@@ -7,6 +7,7 @@ from replicator.solvers._base import (
     Status,
     available_solvers,
     choose_solver,
+    osqp_tolerance,
     run_solver,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "Status",
     "available_solvers",
     "choose_solver",
+    "osqp_tolerance",
     "run_solver",
 ]
