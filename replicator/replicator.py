@@ -414,6 +414,7 @@ class Replicator:
             or not cp_.assets.equals(snapshot.assets)
             or cp_.returns_only != snapshot.returns_only
             or self.risk.capacity < k
+            or any(c.needs_rebind(snapshot) for c in self.constraints)
         ):
             logger.debug("compiling problem for %d assets", snapshot.n_assets)
             self._compiled = CompiledProblem(

@@ -31,7 +31,7 @@ from replicator.typing import BoolArray, FloatArray
 if TYPE_CHECKING:
     from replicator.risk._base import RiskModel
 
-__all__ = ["BIG", "Constraint", "ConstraintReport", "Kind", "RowInfo", "align"]
+__all__ = ["BIG", "Constraint", "ConstraintReport", "Kind", "RowInfo"]
 
 BINDING_TOL = 1e-6
 
@@ -217,8 +217,8 @@ class Constraint(Term):
         max_gap = float(gap.max())
         return ConstraintReport(
             name=self.name,
-            value=float(value_all[r]),
-            limit=float(info.sign[r] * scale[r] * rhs[r]),
+            value=float(value_all[r]) + 0.0,  # + 0.0: no negative zeros
+            limit=float(info.sign[r] * scale[r] * rhs[r]) + 0.0,
             binding=bool(at_bound.any()),
             n_binding=int(at_bound.sum()),
             max_violation=max(max_gap, 0.0),
@@ -239,32 +239,6 @@ class Kind:
     def accepts(self, value: Any) -> bool:
         """Return True when ``value`` is an instance of one of the types."""
         return isinstance(value, self.types)
-
-
-def align(
-    snapshot: MarketSnapshot, values: float | pd.Series, name: str, default: float
-) -> FloatArray:
-    """Broadcast a scalar or align a Series of values by ticker onto the assets.
-
-    Same contract as :meth:`MarketSnapshot.align` (a DataError names tickers
-    outside the universe), but always returns a writable copy.
-    """
-    if not isinstance(values, pd.Series):
-        return np.full(snapshot.n_assets, float(values))
-    s = values.astype(float)
-    s.index = s.index.map(str)
-    unknown = s.index.difference(snapshot.assets)
-    if len(unknown):
-        from replicator.data._validate import format_items
-        from replicator.exceptions import DataError
-
-        raise DataError(
-            f"{name} names {len(unknown)} tickers that are not in the universe: "
-            f"{format_items(unknown)}. Remove them or add them to the returns."
-        )
-    out = np.array(s.reindex(snapshot.assets).to_numpy(dtype=float), copy=True)
-    out[np.isnan(out)] = default
-    return out
 
 
 def finite_param(values: FloatArray) -> FloatArray:

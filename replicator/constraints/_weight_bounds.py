@@ -11,7 +11,6 @@ import pandas as pd
 from replicator.constraints._base import (
     Constraint,
     RowInfo,
-    align,
     asset_labels,
     finite_param,
     format_bound,
@@ -84,8 +83,8 @@ class WeightBounds(Constraint):
         """Per-asset ``(lower, upper)`` with infinite entries where unbounded."""
         cls = type(self).__name__
         lower, upper = self._limits()
-        lo = align(snapshot, lower, f"{cls}.lower", -np.inf)
-        hi = align(snapshot, upper, f"{cls}.upper", np.inf)
+        lo = snapshot.align(lower, f"{cls}.lower", -np.inf)
+        hi = snapshot.align(upper, f"{cls}.upper", np.inf)
         bad = lo > hi
         if bad.any():
             raise ConfigError(

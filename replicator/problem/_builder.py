@@ -96,6 +96,8 @@ class CompiledProblem:
         v = Variables(w, t, self.benchmark, self.holdings)
 
         risk.bind(snapshot, n_factors)
+        for k in self.constraint_terms:
+            k.attach_risk(risk)
         for term in (*self.costs, *self.constraint_terms):
             term.bind(snapshot)
         tracking_variance = risk.expression(v)
@@ -129,7 +131,7 @@ class CompiledProblem:
                 hard.extend(k.constraints(v))
                 te_is_constrained |= bool(getattr(k, "caps_tracking_error", False))
         # With a TE cap the objective is the cost; TE^2 stays as a tie-breaker.
-        te_weight = 1e-3 if te_is_constrained and cost_exprs else 1.0
+        te_weight = 1e-4 * cost_weight if te_is_constrained and cost_exprs else 1.0
         total_cost = cp.sum(cp.hstack(cost_exprs)) if cost_exprs else cp.Constant(0)
         objective = te_weight * tracking_variance + cost_weight * total_cost
         if penalties:

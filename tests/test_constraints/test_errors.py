@@ -141,11 +141,6 @@ def test_group_membership_change_is_detected(small, harness):
         k.update(snap2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs Replicator.compiled_for to recompile when a constraint's "
-    "needs_rebind(snapshot) is True (see the report)",
-)
 def test_group_membership_change_recompiles(small):
     k = C.GroupBounds(upper=0.6)
     model = rp.Replicator(risk=SF(n_factors=2), constraints=[C.FullyInvested(), k])

@@ -250,11 +250,6 @@ def test_tracking_error_limit_returns_only_mode(medium):
     assert res.constraints[2].value == pytest.approx(res.tracking_error, rel=1e-9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the builder's TE^2 tie-breaker weight (1e-3) outweighs the cost term "
-    "(cost_weight * fee); needs te_weight = 1e-4 * cost_weight in _builder.py",
-)
 def test_tracking_error_cap_binds_when_costs_are_minimized(diag_model):
     """Far from the benchmark, the cheapest point under the cap is on the cap.
 
