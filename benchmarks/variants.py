@@ -16,7 +16,7 @@ Scoring is numpy on the returned weights: the objective replicator minimizes
     f(w) = \\omega\\, TE^2(w) + \\frac{1}{\\lambda H} \\sum_k C_k(w - w_0),
     \\qquad TE^2(w) = \\lVert G (w-b) \\rVert^2 + \\lVert s \\circ (w-b) \\rVert^2
 
-(``omega = 1e-3`` when a TE cap turns the objective into cost minimization,
+(``omega = 1e-4 / (lambda H)`` when a TE cap turns the objective into cost minimization,
 else 1), and the largest violation ``max(lhs - rhs)`` over every constraint row.
 """
 
@@ -156,8 +156,8 @@ class Setup:
         capped = any(
             getattr(k, "caps_tracking_error", False) for k in model.constraints
         )
-        omega = 1e-3 if capped and model.costs else 1.0
         cw = 1.0 / (model.risk_aversion * model.horizon)
+        omega = 1e-4 * cw if capped and model.costs else 1.0
         return Evaluation(
             objective=omega * te2 + cw * cost,
             tracking_error=float(np.sqrt(max(te2, 0.0))),

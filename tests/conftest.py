@@ -23,7 +23,9 @@ class Universe(NamedTuple):
     index_returns: pd.Series
 
 
-def make_universe(n_assets: int, n_dates: int = 300, n_factors: int = 3, seed: int = 0) -> Universe:
+def make_universe(
+    n_assets: int, n_dates: int = 300, n_factors: int = 3, seed: int = 0
+) -> Universe:
     """Factor-model returns, a cap-weighted benchmark and drifted holdings."""
     rng = np.random.default_rng(seed)
     tickers = [f"A{i:04d}" for i in range(n_assets)]
@@ -36,7 +38,9 @@ def make_universe(n_assets: int, n_dates: int = 300, n_factors: int = 3, seed: i
     b = pd.Series(caps / caps.sum(), index=tickers)
     drift = b * np.exp(rng.normal(0, 0.05, n_assets))
     w0 = drift / drift.sum()
-    adv = pd.Series(caps / caps.sum() * 5e9 * rng.uniform(0.5, 1.5, n_assets), index=tickers)
+    adv = pd.Series(
+        caps / caps.sum() * 5e9 * rng.uniform(0.5, 1.5, n_assets), index=tickers
+    )
     sectors = pd.Series([f"S{i % 4}" for i in range(n_assets)], index=tickers)
     index_returns = R @ b
     return Universe(R, b, w0, adv, sectors, index_returns.rename("INDEX"))

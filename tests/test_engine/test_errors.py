@@ -37,20 +37,20 @@ def test_nan_returns(model, small):
 def test_nan_benchmark_weight(model, small):
     b = small.benchmark.copy()
     b.iloc[0] = np.nan
-    with pytest.raises(NaNError, match="benchmark weights has NaN .* 'A0000'"):
+    with pytest.raises(NaNError, match=r"benchmark weights has NaN .* 'A0000'"):
         model.solve(returns=small.returns, benchmark=b)
 
 
 def test_duplicate_tickers_in_returns(model, small):
     R = small.returns.copy()
     R.columns = ["A0000", "A0000", "A0002", "A0003", "A0004"]
-    with pytest.raises(DataError, match="returns has duplicate tickers: 'A0000'"):
+    with pytest.raises(DataError, match=r"returns has duplicate tickers: 'A0000'"):
         model.solve(returns=R, benchmark=small.benchmark)
 
 
 def test_duplicate_tickers_in_benchmark(model, small):
     b = pd.concat([small.benchmark, small.benchmark.iloc[:1]])
-    with pytest.raises(DataError, match="benchmark weights has duplicate tickers"):
+    with pytest.raises(DataError, match=r"benchmark weights has duplicate tickers"):
         model.solve(returns=small.returns, benchmark=b)
 
 
@@ -61,14 +61,14 @@ def test_benchmark_weights_must_sum_to_one(model, small):
 
 def test_holdings_for_unknown_tickers(model, small):
     w0 = pd.Series({"A0000": 0.5, "ZZZ": 0.5})
-    with pytest.raises(DataError, match="holdings has 1 tickers .* 'ZZZ'"):
+    with pytest.raises(DataError, match=r"holdings has 1 tickers .* 'ZZZ'"):
         model.solve(returns=small.returns, benchmark=small.benchmark, holdings=w0)
 
 
 def test_benchmark_constituent_without_returns(model, small):
     b = pd.concat([small.benchmark * 0.5, pd.Series({"NEW": 0.5})])
     with pytest.raises(
-        MissingAssetsError, match="benchmark weights has 1 tickers .* 'NEW'"
+        MissingAssetsError, match=r"benchmark weights has 1 tickers .* 'NEW'"
     ):
         model.solve(returns=small.returns, benchmark=b)
 
@@ -76,14 +76,14 @@ def test_benchmark_constituent_without_returns(model, small):
 def test_negative_adv(model, small):
     adv = small.adv.copy()
     adv.iloc[1] = -5.0
-    with pytest.raises(DataError, match="adv must be non-negative; .* 'A0001'"):
+    with pytest.raises(DataError, match=r"adv must be non-negative; .* 'A0001'"):
         model.solve(returns=small.returns, benchmark=small.benchmark, adv=adv)
 
 
 def test_mismatched_dates_in_returns_only_mode(model, small):
     bench = small.index_returns.iloc[:-5]
     with pytest.raises(
-        MisalignedIndexError, match="returns and benchmark have different dates"
+        MisalignedIndexError, match=r"returns and benchmark have different dates"
     ):
         model.solve(returns=small.returns, benchmark=bench)
 
@@ -100,13 +100,13 @@ def test_covariance_of_wrong_shape(small):
     cov = pd.DataFrame(np.eye(3), index=list("abc"), columns=list("abcd")[:3])
     cov = cov.iloc[:, :2]
     model = rp.Replicator(risk=rp.risk.Covariance(cov))
-    with pytest.raises(DataError, match="square"):
+    with pytest.raises(DataError, match=r"square"):
         model.solve(benchmark=pd.Series({"a": 0.5, "b": 0.5}))
 
 
 def test_unsorted_dates(model, small):
     R = small.returns.iloc[::-1]
-    with pytest.raises(DataError, match="not sorted"):
+    with pytest.raises(DataError, match=r"not sorted"):
         model.solve(returns=R, benchmark=small.benchmark)
 
 
@@ -121,7 +121,7 @@ def test_bad_term_parameter(small):
 
 def test_bad_risk_aversion(small):
     model = rp.Replicator(risk_aversion=0.0)
-    with pytest.raises(ConfigError, match="'risk_aversion' parameter of Replicator"):
+    with pytest.raises(ConfigError, match=r"'risk_aversion' parameter of Replicator"):
         model.solve(returns=small.returns, benchmark=small.benchmark)
 
 
@@ -132,22 +132,22 @@ def test_not_a_term(small):
 
 
 def test_benchmark_not_a_series(model, small):
-    with pytest.raises(DataError, match="benchmark must be a pandas Series"):
+    with pytest.raises(DataError, match=r"benchmark must be a pandas Series"):
         model.solve(returns=small.returns, benchmark=small.benchmark.to_dict())
 
 
 def test_missing_returns_for_estimated_model(model, small):
-    with pytest.raises(DataError, match="estimated from returns"):
+    with pytest.raises(DataError, match=r"estimated from returns"):
         model.solve(benchmark=small.benchmark)
 
 
 def test_negative_nav(model, small):
-    with pytest.raises(DataError, match="nav must be a positive number; got -1"):
+    with pytest.raises(DataError, match=r"nav must be a positive number; got -1"):
         model.solve(returns=small.returns, benchmark=small.benchmark, nav=-1)
 
 
 def test_groups_missing_assets(model, small):
-    with pytest.raises(DataError, match="groups has no label for 2 assets"):
+    with pytest.raises(DataError, match=r"groups has no label for 2 assets"):
         model.solve(
             returns=small.returns,
             benchmark=small.benchmark,
