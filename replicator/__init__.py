@@ -17,6 +17,7 @@ from replicator import (
     report,
     risk,
 )
+from replicator.backtest import BacktestResult
 from replicator.replicator import Replicator
 from replicator.result import ReplicationResult
 from replicator.solvers import Status, available_solvers
@@ -27,6 +28,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
+    "BacktestResult",
     "ReplicationResult",
     "Replicator",
     "Status",

@@ -14,7 +14,10 @@ __all__ = ["StatisticalFactor", "pca_factors"]
 
 
 def pca_factors(
-    G_full: np.ndarray, n_factors: int, min_specific: float = 1e-10
+    G_full: np.ndarray,
+    n_factors: int,
+    min_specific: float = 1e-10,
+    svd: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Split a square-root factor into ``k`` principal factors and specifics.
 
@@ -26,6 +29,8 @@ def pca_factors(
         Number of principal components kept.
     min_specific : float
         Floor of the specific variances.
+    svd : tuple of ndarray, optional
+        A precomputed thin SVD ``(U, S, Vt)`` of ``G_full``.
 
     Returns
     -------
@@ -39,7 +44,7 @@ def pca_factors(
     :math:`S_k V_k^T` and the specific variance is
     :math:`\mathrm{diag}(G^T G) - \mathrm{diag}(V_k S_k^2 V_k^T)`.
     """
-    _, S, Vt = np.linalg.svd(G_full, full_matrices=False)
+    _, S, Vt = svd if svd is not None else np.linalg.svd(G_full, full_matrices=False)
     k = min(n_factors, len(S))
     exposures = S[:k, None] * Vt[:k]
     total = np.sum(G_full**2, axis=0)
@@ -92,12 +97,12 @@ class StatisticalFactor(RiskModel):
         X, xb, assets = joint_returns(returns, benchmark_returns, self.name)
         data = X if xb is None else np.column_stack([X, xb])
         G_full = centred_factor(data, periods_per_year)
-        exposures, specific = pca_factors(G_full, int(self.n_factors))
+        U, S, Vt = np.linalg.svd(G_full, full_matrices=False)
+        exposures, specific = pca_factors(G_full, int(self.n_factors), svd=(U, S, Vt))
         if xb is None:
             return RiskFactors(assets, exposures, specific)
         # Residual returns (rows of G_full minus their factor part): the
         # benchmark's residual regressed on each asset's residual.
-        U, S, Vt = np.linalg.svd(G_full, full_matrices=False)
         k = exposures.shape[0]
         resid = G_full - (U[:, :k] * S[:k]) @ Vt[:k]
         cross = resid[:, :-1].T @ resid[:, -1]

@@ -60,6 +60,10 @@ def test_ledoit_wolf_returns_only_is_joint(small):
     model = rp.risk.LedoitWolf().fit(small.returns, small.index_returns)
     sk = SkLedoitWolf().fit(X)
     joint = sk.covariance_ * 252
+    # Only the asset block is shrunk: the index keeps its (1 - d) sample
+    # variance, without the d * mu shrinkage term.
+    d = model.shrinkage_
+    joint[-1, -1] = (1 - d) * np.cov(X, rowvar=False, bias=True)[-1, -1] * 252
     f = model.factors_
     assert model.shrinkage_ == pytest.approx(ledoit_wolf_shrinkage(X), rel=1e-12)
     G = np.column_stack([f.exposures, f.benchmark_exposure])
