@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -18,9 +19,12 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip(
+        message = (
             "headless Chromium not installed: apt-get install chromium chromium-driver"
         )
+        if os.environ.get("REPLICATOR_REQUIRE_BROWSER"):  # set by .ci/run
+            pytest.fail(message)
+        pytest.skip(message)
     webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
     from selenium.webdriver.chrome.service import Service
 
