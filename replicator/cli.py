@@ -115,7 +115,7 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 def _print(renderable: Any) -> None:
     from rich.console import Console
 
-    Console(file=click.get_text_stream("stdout"), soft_wrap=False).print(renderable)
+    Console(file=sys.stdout, soft_wrap=False).print(renderable)
 
 
 def _outputs(outcome: Any) -> None:
