@@ -164,7 +164,9 @@ class CompiledProblem:
         fallback: bool = True,
     ) -> SolverStats:
         """Solve, falling back to another solver before giving up."""
-        name, reason = choose_solver(self.is_qp, len(self.assets), solver)
+        name, reason = choose_solver(
+            self.is_qp, len(self.assets), solver, n_factors=self.risk.capacity
+        )
         n = len(self.assets)
         stats = run_solver(self.problem, name, reason, options, n_assets=n)
         if stats.status is Status.OPTIMAL or not fallback:

@@ -3,6 +3,7 @@
 from replicator.solvers._base import (
     DEFAULT_OPTIONS,
     OSQP_MAX_ASSETS,
+    OSQP_MAX_FACTORS,
     SolverStats,
     Status,
     available_solvers,
@@ -14,6 +15,7 @@ from replicator.solvers._base import (
 __all__ = [
     "DEFAULT_OPTIONS",
     "OSQP_MAX_ASSETS",
+    "OSQP_MAX_FACTORS",
     "SolverStats",
     "Status",
     "available_solvers",

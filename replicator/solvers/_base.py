@@ -17,6 +17,7 @@ import cvxpy as cp
 __all__ = [
     "DEFAULT_OPTIONS",
     "OSQP_MAX_ASSETS",
+    "OSQP_MAX_FACTORS",
     "SolverStats",
     "Status",
     "available_solvers",
@@ -160,6 +161,12 @@ def available_solvers() -> list[str]:
 #: threshold OSQP's warm start wins on re-solves; above it Clarabel wins.
 OSQP_MAX_ASSETS = 2_000
 
+#: Largest number of factor rows sent to OSQP by ``solver="auto"``. A sample
+#: covariance uses the T centred returns as its factor (k = T = 252 for a
+#: year of data): on the S&P 500 data (N=386, k=252) OSQP needed 2,800-10,000
+#: iterations (1-3.3 s) against Clarabel's 12 (0.8 s).
+OSQP_MAX_FACTORS = 100
+
 
 def osqp_tolerance(n_assets: int) -> float:
     r"""OSQP's ``eps_abs = eps_rel`` for a problem with ``n_assets`` assets.
@@ -178,14 +185,14 @@ def osqp_tolerance(n_assets: int) -> float:
 
 
 def choose_solver(
-    is_qp: bool, n_assets: int, requested: str = "auto"
+    is_qp: bool, n_assets: int, requested: str = "auto", n_factors: int = 0
 ) -> tuple[str, str]:
     """Pick a solver and say why.
 
     A problem with only linear and quadratic terms is a QP and goes to OSQP
     (warm-started re-solves), unless it has more than
-    :data:`OSQP_MAX_ASSETS` assets; a problem with power, AMM or second-order
-    cone terms goes to Clarabel.
+    :data:`OSQP_MAX_ASSETS` assets or :data:`OSQP_MAX_FACTORS` factor rows; a
+    problem with power, AMM or second-order cone terms goes to Clarabel.
     """
     if requested.upper() != "AUTO":
         return requested.upper(), f"requested solver={requested!r}"
@@ -196,6 +203,12 @@ def choose_solver(
             "CLARABEL",
             f"QP with {n_assets} > {OSQP_MAX_ASSETS} assets: interior point is "
             "faster than OSQP at the required accuracy",
+        )
+    if n_factors > OSQP_MAX_FACTORS:
+        return (
+            "CLARABEL",
+            f"QP with {n_factors} > {OSQP_MAX_FACTORS} factor rows (a sample "
+            "covariance): interior point converges in far fewer iterations",
         )
     return "OSQP", "problem is a QP (linear and quadratic terms only)"
 
