@@ -1,0 +1,177 @@
+"""Validate and align the pandas inputs of a solve into a MarketSnapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from replicator.data._snapshot import MarketSnapshot
+from replicator.data._validate import (
+    check_nonnegative,
+    format_items,
+    require_aligned,
+    require_subset,
+    str_index,
+    validate_weights,
+)
+from replicator.exceptions import DataError
+
+__all__ = ["build_snapshot", "is_return_series"]
+
+
+def build_snapshot(
+    returns: pd.DataFrame | None,
+    benchmark: pd.Series,
+    holdings: pd.Series | None,
+    *,
+    known: pd.Index | None,
+    periods_per_year: float,
+    nav: float = 1.0,
+    adv: pd.Series | None = None,
+    volatility: pd.Series | None = None,
+    prices: pd.Series | None = None,
+    groups: pd.Series | None = None,
+    universe: Sequence[str] | pd.Index | None = None,
+    date: Any = None,
+    extra: dict[str, Any] | None = None,
+) -> tuple[MarketSnapshot, pd.Series | None]:
+    """Align validated returns and raw pandas inputs on one asset order.
+
+    Parameters
+    ----------
+    returns : DataFrame or None
+        Validated returns (dates x tickers).
+    benchmark : Series
+        Weights by ticker or returns by date (returns-only mode).
+    holdings : Series or None
+        Current weights by ticker.
+    known : Index or None
+        Tickers the risk model can price (the returns' columns, or the
+        assets of a model given directly).
+    periods_per_year : float
+        Annualization of the risk model.
+    nav, adv, volatility, prices, groups, universe, date, extra
+        As for :meth:`replicator.Replicator.solve`.
+
+    Returns
+    -------
+    snapshot : MarketSnapshot
+    benchmark_returns : Series or None
+        The benchmark's returns in returns-only mode.
+    """
+    returns_only = is_return_series(benchmark, returns)
+
+    if universe is not None:
+        universe_idx = str_index(pd.Index(list(universe)))
+        if known is not None:
+            require_subset(universe_idx, known, "universe", "the returns")
+    elif known is not None:
+        universe_idx = known
+    else:
+        universe_idx = None
+
+    if returns_only:
+        if returns is None:
+            raise DataError(
+                "A benchmark given as a return series needs asset returns "
+                "too: pass returns=... with the same dates."
+            )
+        bench_returns = benchmark.astype(float)
+        if bench_returns.isna().any() or not np.isfinite(bench_returns).all():
+            bad = bench_returns.index[~np.isfinite(bench_returns.to_numpy())]
+            raise DataError(
+                f"benchmark returns have NaN or infinite values on "
+                f"{format_items(bad)}. Fill or drop those dates."
+            )
+        require_aligned(returns.index, bench_returns.index, "returns", "benchmark")
+        assets = universe_idx if universe_idx is not None else returns.columns
+        bench_w = pd.Series(0.0, index=assets)
+    else:
+        bench_returns = None
+        bench_w = validate_weights(benchmark, "benchmark weights", sum_to_one=True)
+        bench_w = bench_w[bench_w != 0]
+        if known is not None:
+            require_subset(bench_w.index, known, "benchmark weights", "the returns")
+        base = universe_idx if universe_idx is not None else bench_w.index
+        assets = base.append(bench_w.index.difference(base))
+
+    if holdings is not None:
+        hold = validate_weights(holdings, "holdings")
+        unknown = hold.index.difference(assets)
+        if len(unknown):
+            if known is not None and len(unknown.difference(known)) == 0:
+                assets = assets.append(unknown)
+            else:
+                raise DataError(
+                    f"holdings has {len(unknown)} tickers that are in neither "
+                    f"the benchmark nor the universe: {format_items(unknown)}. "
+                    "Add their returns so the risk model covers them, or drop "
+                    "the positions."
+                )
+    else:
+        hold = pd.Series(dtype=float)
+    assets = str_index(assets)
+
+    investable = (
+        np.ones(len(assets), dtype=bool)
+        if universe_idx is None
+        else assets.isin(universe_idx)
+    )
+    snap_kwargs: dict[str, Any] = {}
+    for label, series in (("adv", adv), ("prices", prices)):
+        if series is not None:
+            s = validate_weights(series, label)
+            check_nonnegative(s, label)
+            snap_kwargs[label] = s.reindex(assets).to_numpy(dtype=float)
+    if volatility is not None:
+        s = validate_weights(volatility, "volatility")
+        check_nonnegative(s, "volatility")
+        snap_kwargs["volatility"] = s.reindex(assets).to_numpy(dtype=float)
+    elif returns is not None and len(returns) > 1:
+        cols = assets.intersection(returns.columns)
+        vol = returns[cols].std(ddof=1).reindex(assets)
+        snap_kwargs["volatility"] = vol.to_numpy(dtype=float)
+    if groups is not None:
+        if not isinstance(groups, pd.Series):
+            raise DataError("groups must be a Series of labels by ticker.")
+        g = groups.copy()
+        g.index = str_index(g.index)
+        missing = assets.difference(g.index)
+        if len(missing):
+            raise DataError(
+                f"groups has no label for {len(missing)} assets: "
+                f"{format_items(missing)}. Give every asset a group (use "
+                "'Other' for the unclassified)."
+            )
+        snap_kwargs["groups"] = g.reindex(assets)
+    if not (isinstance(nav, (int, float)) and nav > 0 and np.isfinite(nav)):
+        raise DataError(f"nav must be a positive number; got {nav!r}.")
+
+    snapshot = MarketSnapshot(
+        assets=assets,
+        benchmark=bench_w.reindex(assets).fillna(0.0).to_numpy(dtype=float),
+        holdings=hold.reindex(assets).fillna(0.0).to_numpy(dtype=float),
+        investable=investable,
+        nav=float(nav),
+        periods_per_year=float(periods_per_year),
+        returns_only=returns_only,
+        date=date,
+        extra=dict(extra or {}),
+        **snap_kwargs,
+    )
+    return snapshot, bench_returns
+
+
+def is_return_series(benchmark: pd.Series, returns: pd.DataFrame | None) -> bool:
+    """Decide whether ``benchmark`` is a return series (by date) or weights."""
+    idx = benchmark.index
+    if isinstance(idx, pd.DatetimeIndex):
+        return True
+    if returns is not None and len(idx):
+        overlap_dates = idx.isin(returns.index).mean()
+        overlap_tickers = pd.Index(idx.map(str)).isin(returns.columns).mean()
+        return bool(overlap_dates > overlap_tickers)
+    return False
