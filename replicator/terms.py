@@ -213,10 +213,12 @@ class Term:
         return f"{type(self).__name__}({', '.join(shown[:2])})"
 
     def __repr__(self) -> str:
-        items = ", ".join(
-            f"{k}={v!r}" if not isinstance(v, pd.Series) else f"{k}=<Series>"
-            for k, v in self.get_params().items()
-        )
+        def show(v: Any) -> str:
+            if isinstance(v, (pd.Series, pd.DataFrame, np.ndarray)):
+                return f"<{type(v).__name__} {'x'.join(map(str, v.shape))}>"
+            return repr(v)
+
+        items = ", ".join(f"{k}={show(v)}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({items})"
 
     def bind(self, snapshot: MarketSnapshot) -> None:
@@ -225,10 +227,3 @@ class Term:
 
     def update(self, snapshot: MarketSnapshot) -> None:
         """Write the snapshot's numbers into this term's Parameters."""
-
-
-def series_or_scalar(
-    snapshot: MarketSnapshot, value: float | pd.Series, name: str, default: float = 0.0
-) -> np.ndarray:
-    """Broadcast a scalar or align a Series onto the snapshot's assets."""
-    return snapshot.align(value, name, default)
