@@ -334,6 +334,7 @@ class Replicator:
                 snapshot,
                 n_factors=k,
                 cost_weight=1.0 / (self.risk_aversion * self.horizon),
+                solver=self.solver,
             )
             self.n_compilations_ += 1
         return self._compiled

@@ -79,6 +79,7 @@ class CompiledProblem:
         *,
         n_factors: int,
         cost_weight: float,
+        solver: str = "auto",
     ) -> None:
         self.risk, self.costs, self.constraint_terms = (
             risk,
@@ -96,6 +97,13 @@ class CompiledProblem:
         v = Variables(w, t, self.benchmark, self.holdings)
 
         risk.bind(snapshot, n_factors)
+        conic = any(
+            term.problem_class != "qp" for term in (*self.costs, *self.constraint_terms)
+        )
+        routed, _ = choose_solver(not conic, snapshot.n_assets, solver, n_factors)
+        #: Interior-point path: parametrized objective terms become epigraphs.
+        self.epigraph = routed != "OSQP"
+        risk.epigraph = self.epigraph
         for k in self.constraint_terms:
             k.attach_risk(risk)
         for term in (*self.costs, *self.constraint_terms):
@@ -114,6 +122,8 @@ class CompiledProblem:
             cost_exprs.append(expr)
             aux.extend(c.auxiliary())
         self.cost_expressions = cost_exprs
+        if self.epigraph:
+            cost_exprs = [self._epigraph(e, aux) for e in cost_exprs]
 
         hard: list[cp.Constraint] = [
             t == w - self.holdings,
@@ -126,7 +136,10 @@ class CompiledProblem:
                 _check_convex(k, lhs, "left-hand side")
                 _check_convex(k, -rhs, "right-hand side")
             if getattr(k, "is_soft", False):
-                penalties.append(k.penalty_expression(v))  # type: ignore[attr-defined]
+                penalty = k.penalty_expression(v)  # type: ignore[attr-defined]
+                if self.epigraph:
+                    penalty = self._epigraph(penalty, aux)
+                penalties.append(penalty)
             else:
                 hard.extend(k.constraints(v))
                 te_is_constrained |= bool(getattr(k, "caps_tracking_error", False))
@@ -146,6 +159,13 @@ class CompiledProblem:
             )
             else "qp"
         )
+
+    @staticmethod
+    def _epigraph(expr: cp.Expression, aux: list[cp.Constraint]) -> cp.Variable:
+        """Return a scalar ``tau`` with ``expr <= tau`` appended to ``aux``."""
+        tau = cp.Variable()
+        aux.append(expr <= tau)
+        return tau
 
     def update(self, snapshot: MarketSnapshot) -> None:
         """Write a snapshot's numbers into every Parameter (no recompilation)."""
