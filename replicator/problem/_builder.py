@@ -101,8 +101,10 @@ class CompiledProblem:
             term.problem_class != "qp" for term in (*self.costs, *self.constraint_terms)
         )
         routed, _ = choose_solver(not conic, snapshot.n_assets, solver, n_factors)
-        #: Interior-point path: parametrized objective terms become epigraphs.
-        self.epigraph = routed != "OSQP"
+        #: Interior-point path of a QP: parametrized objective terms become
+        #: epigraphs (conic problems keep their form; Clarabel struggled with
+        #: epigraphs of power and AMM costs in the benchmark suite).
+        self.epigraph = routed != "OSQP" and not conic
         risk.epigraph = self.epigraph
         for k in self.constraint_terms:
             k.attach_risk(risk)
@@ -123,7 +125,12 @@ class CompiledProblem:
             aux.extend(c.auxiliary())
         self.cost_expressions = cost_exprs
         if self.epigraph:
-            cost_exprs = [self._epigraph(e, aux) for e in cost_exprs]
+            # Only QP-class terms: conic costs (power, AMM) stay in the
+            # objective, where Clarabel handles them best.
+            cost_exprs = [
+                self._epigraph(e, aux) if c.problem_class == "qp" else e
+                for c, e in zip(self.costs, cost_exprs, strict=True)
+            ]
 
         hard: list[cp.Constraint] = [
             t == w - self.holdings,
