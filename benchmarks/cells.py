@@ -15,6 +15,7 @@ re-solve overhead ratio.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import resource
 import statistics
 import time
@@ -36,9 +37,10 @@ TIGHT_CLARABEL = {
 TIGHT_SCS = {"eps_abs": 1e-10, "eps_rel": 1e-10, "max_iters": 1_000_000}
 #: A cell stops repeating once its cold (or warm) solves took this long.
 SLOW_SECONDS = 15.0
-#: Address-space limit of a cell process (bytes): a runaway compilation fails
-#: with MemoryError instead of waking the OOM killer on a shared machine.
-MEMORY_LIMIT = 8 * 2**30
+#: Resident-memory limit of a cell (bytes): the parent kills a child whose RSS
+#: passes it, so a runaway compilation cannot wake the OOM killer on a shared
+#: machine. Override with the environment variable ``BENCH_MEMORY_GB``.
+MEMORY_LIMIT = int(float(os.environ.get("BENCH_MEMORY_GB", "8")) * 2**30)
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,8 @@ def _timed_solve(setup, j: int) -> tuple[Any, dict[str, float]]:  # type: ignore
     t1 = time.perf_counter()
     try:
         res = model.solve_snapshot(snap)
-    except SolveError as exc:
+    except (SolveError, MemoryError) as exc:
+        # MemoryError: the cell's address-space limit (a runaway compilation)
         return exc, {"wall": time.perf_counter() - t0, "prepare": t1 - t0}
     t2 = time.perf_counter()
     st = res.stats
@@ -178,7 +181,7 @@ def run_cell(spec: CellSpec) -> dict[str, Any]:
     for key in ("wall", "prepare", "cvxpy", "solver", "compile", "iterations"):
         row[f"cold_{key}"] = _median(cold, key)
     if isinstance(res, Exception):
-        row["status"] = "failed"
+        row["status"] = "out of memory" if isinstance(res, MemoryError) else "failed"
         row["note"] = f"{type(res).__name__}: {str(res)[:200]}"
         row["peak_rss_mb"] = peak_rss_mb()
         return row
@@ -251,16 +254,38 @@ def _raw_osqp(setup, n_warm: int) -> dict[str, Any]:  # type: ignore[no-untyped-
     return out
 
 
-def limit_memory(limit: int = MEMORY_LIMIT) -> None:
-    """Cap this process's address space (Linux; no-op elsewhere)."""
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ValueError, OSError):  # pragma: no cover
-        pass
+def wait_for(proc: Any, conn: Any, timeout: float) -> tuple[Any, str]:
+    """Wait for a child's message, killing it on timeout or when RSS > limit.
+
+    Returns ``(message or None, reason)``.
+    """
+    import psutil
+
+    t0 = time.perf_counter()
+    peak = 0
+    while time.perf_counter() - t0 < timeout:
+        if conn.poll(0.2):
+            try:
+                return conn.recv(), ""
+            except EOFError:
+                return None, f"child died (exit code {proc.exitcode})"
+        try:
+            rss = psutil.Process(proc.pid).memory_info().rss
+        except psutil.Error:
+            rss = 0
+        peak = max(peak, rss)
+        if rss > MEMORY_LIMIT:
+            proc.kill()
+            return None, (
+                f"killed: RSS {rss / 2**30:.1f} GB > {MEMORY_LIMIT / 2**30:.0f} GB "
+                "limit (BENCH_MEMORY_GB)"
+            )
+        if not proc.is_alive() and not conn.poll(0):
+            return None, f"child died (exit code {proc.exitcode})"
+    return None, f"timeout after {timeout:.0f} s (RSS seen {peak / 2**20:.0f} MB)"
 
 
 def _child(spec: CellSpec, conn: Any) -> None:
-    limit_memory()
     try:
         conn.send(run_cell(spec))
     except BaseException as exc:
@@ -285,12 +310,7 @@ def run_isolated(spec: CellSpec, timeout: float) -> dict[str, Any]:
     t0 = time.perf_counter()
     proc.start()
     child.close()
-    row: dict[str, Any] | None = None
-    if parent.poll(timeout):
-        try:
-            row = parent.recv()
-        except EOFError:
-            row = None
+    row, reason = wait_for(proc, parent, timeout)
     if row is None and proc.is_alive():
         proc.kill()
     proc.join(10)
@@ -299,11 +319,7 @@ def run_isolated(spec: CellSpec, timeout: float) -> dict[str, Any]:
         proc.join()
     elapsed = time.perf_counter() - t0
     if row is None:
-        reason = (
-            f"timeout after {timeout:.0f} s"
-            if elapsed >= timeout
-            else f"child died (exit code {proc.exitcode})"
-        )
-        row = {**asdict(spec), "status": "timeout", "note": reason}
+        status = "out of memory" if reason.startswith("killed") else "timeout"
+        row = {**asdict(spec), "status": status, "note": reason}
     row["cell_seconds"] = elapsed
     return row

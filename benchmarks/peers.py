@@ -35,9 +35,9 @@ from benchmarks.cells import (
     REFERENCE,
     CellSpec,
     current_rss_mb,
-    limit_memory,
     make,
     peak_rss_mb,
+    wait_for,
 )
 from benchmarks.cells import run_isolated as run_cell_isolated
 from benchmarks.targets import find
@@ -163,7 +163,6 @@ def _run_peer(name: str, size: str, seed: int, repeats: int) -> dict[str, Any]:
 
 
 def _child(args: tuple, conn: Any) -> None:
-    limit_memory()
     try:
         conn.send(_run_peer(*args))
     except BaseException as exc:
@@ -182,13 +181,13 @@ def _isolated(name: str, size: str, seed: int, repeats: int, timeout: float) -> 
     t0 = time.perf_counter()
     proc.start()
     tx.close()
-    row = rx.recv() if rx.poll(timeout) else None
+    row, reason = wait_for(proc, rx, timeout)
     if proc.is_alive():
         proc.kill()
     proc.join()
     base = {"kind": "peer", "variant": "peer", "size": size, "solver": name}
     if row is None:
-        row = {"status": "timeout", "note": f"timeout after {timeout:.0f} s"}
+        row = {"status": "timeout", "note": reason}
     return {**base, **row, "cell_seconds": time.perf_counter() - t0}
 
 
@@ -199,7 +198,7 @@ def run_peers(
     rows: list[dict[str, Any]] = []
     given_up: dict[str, str] = {}
     for size in sizes:
-        for solver in (REFERENCE, "OSQP"):
+        for solver in (REFERENCE, "auto"):
             ref = solver == REFERENCE
             spec = CellSpec(
                 "peer", size, solver, 1 if ref else repeats, 1 if ref else 5, seed,
@@ -236,7 +235,7 @@ def run_peers(
 
 
 def peer_table(rows: list[dict[str, Any]]) -> list[str]:
-    """Markdown: peers vs replicator's OSQP cold solve on the peer problem."""
+    """Markdown: peers vs replicator's cold solve (``auto``) on the peer problem."""
 
     def num(r: dict | None, k: str) -> float:
         try:
@@ -253,7 +252,7 @@ def peer_table(rows: list[dict[str, Any]]) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in peers:
-        ours = find(rows, "peer", str(r["size"]), "OSQP")
+        ours = find(rows, "peer", str(r["size"]), "auto")
         speed = num(r, "cold_wall") / num(ours, "cold_wall")
         te_ok = num(ours, "tracking_error") <= num(r, "tracking_error") * (
             1 + 1e-6
@@ -261,11 +260,18 @@ def peer_table(rows: list[dict[str, Any]]) -> list[str]:
         verdict = ""
         if r.get("status") == "ok" and int(r["size"]) >= 1000:
             verdict = "PASS" if speed >= 10 and te_ok else "**MISS**"
+
+        def f(v: float, spec: str) -> str:
+            return spec.format(v) if v == v else ""  # NaN -> blank
+
         out.append(
             f"| {r['size']} | {r['solver']} | "
             f"{r.get('status')} {r.get('note', '') or ''} | "
-            f"{num(r, 'cold_wall'):.3g} | {100 * num(r, 'tracking_error'):.4f} | "
-            f"{num(r, 'max_violation'):.0e} | {num(ours, 'cold_wall'):.3g} | "
-            f"{100 * num(ours, 'tracking_error'):.4f} | {speed:.1f}x | {verdict} |"
+            f"{f(num(r, 'cold_wall'), '{:.3g}')} | "
+            f"{f(100 * num(r, 'tracking_error'), '{:.4f}')} | "
+            f"{f(num(r, 'max_violation'), '{:.0e}')} | "
+            f"{f(num(ours, 'cold_wall'), '{:.3g}')} | "
+            f"{f(100 * num(ours, 'tracking_error'), '{:.4f}')} | "
+            f"{f(speed, '{:.1f}x')} | {verdict} |"
         )
     return out

@@ -33,13 +33,20 @@ def plot_time_vs_n(rows: list[dict[str, Any]], path: Path) -> Path:
         r for r in rows if r.get("kind", "cell") == "cell" and r.get("status") in OK
     ]
     variants = list(dict.fromkeys(r["variant"] for r in cells)) or ["none"]
+    ncol = min(3, len(variants))
+    nrow = math.ceil(len(variants) / ncol)
     fig, axes = plt.subplots(
-        1, len(variants), figsize=(5 * len(variants), 4), squeeze=False
+        nrow, ncol, figsize=(5.5 * ncol, 4.2 * nrow), squeeze=False
     )
-    for ax, variant in zip(axes[0], variants, strict=True):
+    for ax in axes.flat[len(variants) :]:
+        ax.set_visible(False)
+    for ax, variant in zip(axes.flat, variants, strict=False):
         vr = [r for r in cells if r["variant"] == variant and r.get("size") != "sp500"]
+        raw_drawn = False
         for i, solver in enumerate(dict.fromkeys(r["solver"] for r in vr)):
-            pts = sorted((_n(r), r) for r in vr if r["solver"] == solver)
+            pts = sorted(
+                ((_n(r), r) for r in vr if r["solver"] == solver), key=lambda x: x[0]
+            )
             xs = [n for n, _ in pts]
             color = f"C{i}"
             ax.plot(xs, [_num(r, "cold_wall") for _, r in pts], "o-", color=color,
@@ -48,8 +55,9 @@ def plot_time_vs_n(rows: list[dict[str, Any]], path: Path) -> Path:
                     alpha=0.6, label=f"{solver} warm")  # fmt: skip
             raw = [(n, _num(r, "raw_warm_wall")) for n, r in pts]
             raw = [(n, t) for n, t in raw if math.isfinite(t)]
-            if raw:
+            if raw and not raw_drawn:
                 ax.plot(*zip(*raw, strict=True), "k:", label="raw OSQP warm")
+                raw_drawn = True
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("N assets")

@@ -45,9 +45,20 @@ __all__ = ["RawOSQP", "RawSolve", "osqp_settings"]
 INF = 1e30
 
 
-def osqp_settings() -> dict:
-    """Replicator's OSQP defaults, with names for the installed OSQP."""
+def osqp_settings(n_assets: int | None = None) -> dict:
+    """Replicator's OSQP settings for ``n_assets``, named for the installed OSQP.
+
+    ``DEFAULT_OPTIONS["OSQP"]``, with ``eps_abs = eps_rel`` from
+    ``replicator.solvers.osqp_tolerance(n_assets)`` when the engine sizes its
+    tolerance by the universe.
+    """
+    from replicator import solvers
+
     opts = dict(DEFAULT_OPTIONS.get("OSQP", {}))
+    sized = getattr(solvers, "osqp_tolerance", None)
+    if sized is not None and n_assets is not None:
+        tol = sized(n_assets)
+        opts.update(eps_abs=tol, eps_rel=tol)
     if int(osqp.__version__.split(".")[0]) >= 1 and "polish" in opts:
         opts["polishing"] = opts.pop("polish")
     opts.setdefault("verbose", False)
@@ -171,7 +182,8 @@ class RawOSQP:
         t0 = time.perf_counter()
         q, lo, hi = self._vectors(g, sb, w0)
         self.solver = osqp.OSQP()
-        self.solver.setup(self._P(), q, self._A(self._G), lo, hi, **osqp_settings())
+        settings = osqp_settings(self.n)
+        self.solver.setup(self._P(), q, self._A(self._G), lo, hi, **settings)
         return time.perf_counter() - t0
 
     def update(

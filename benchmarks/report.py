@@ -57,9 +57,6 @@ def environment() -> dict[str, Any]:
         "nproc": len(os.sched_getaffinity(0)),
         "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
-    from benchmarks._compat import apply
-
-    env["engine_shims"] = ",".join(apply()) or "none"
     for pkg in PACKAGES:
         try:
             env[pkg] = metadata.version(pkg)
@@ -104,6 +101,32 @@ def add_gaps(rows: list[dict[str, Any]]) -> None:
                 v = _num(r, key)
                 if math.isfinite(v) and math.isfinite(f_ref) and f_ref != 0:
                     r[out] = (v - f_ref) / abs(f_ref)
+
+
+def read_csv(path: Path) -> list[dict[str, Any]]:
+    """Rows of a previous results.csv (empty cells dropped); [] if missing."""
+    if not path.exists():
+        return []
+    with path.open(newline="") as fh:
+        return [{k: v for k, v in r.items() if v != ""} for r in csv.DictReader(fh)]
+
+
+def merge_rows(
+    old: list[dict[str, Any]], new: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Old rows, with those re-run in ``new`` replaced.
+
+    Rows match on (kind, variant, size, solver); gaps are recomputed later.
+    """
+
+    def key(r: dict[str, Any]) -> tuple[str, ...]:
+        return tuple(str(r.get(k, "")) for k in ("kind", "variant", "size", "solver"))
+
+    fresh = {key(r) for r in new}
+    for r in old:
+        for derived in ("rel_gap", "raw_rel_gap", "reference"):
+            r.pop(derived, None)
+    return [r for r in old if key(r) not in fresh] + new
 
 
 def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
@@ -204,11 +227,17 @@ def write_results(
     env = environment()
     csv_path = out / "results.csv"
     write_csv(rows, csv_path)
+    log = out / "commands.txt"
+    command = " ".join(getattr(args, "argv", []) or [])
+    entry = f"{env['date']}: python -m benchmarks {command} ({seconds:.0f} s)\n"
+    history = log.read_text() if getattr(args, "append", False) and log.exists() else ""
+    log.write_text(history + entry)
     md = [
         "# replicator solver benchmark",
         "",
-        f"Command: `python -m benchmarks {' '.join(getattr(args, 'argv', []) or [])}`"
-        f" ({seconds:.0f} s of machine time).",
+        "Runs (later runs replace the cells they re-ran, `--append`):",
+        "",
+        *(f"* `{line}`" for line in (history + entry).splitlines()),
         "",
         "| " + " | ".join(env) + " |",
         "|---" * len(env) + "|",
@@ -238,6 +267,6 @@ def write_results(
     ]
     md_path = out / "results.md"
     md_path.write_text("\n".join(md))
-    paths = [csv_path, md_path]
+    paths = [csv_path, md_path, log]
     paths.extend(plot_all(rows, out))
     return paths

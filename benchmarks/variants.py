@@ -30,10 +30,8 @@ import numpy as np
 import pandas as pd
 
 import replicator as rp
-from benchmarks import _compat, terms
+from benchmarks import terms
 from benchmarks.problems import BenchProblem
-
-_compat.apply()
 
 __all__ = ["VARIANTS", "Evaluation", "RawInputs", "Setup", "build"]
 
