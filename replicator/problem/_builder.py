@@ -123,7 +123,6 @@ class CompiledProblem:
             _check_convex(c, expr, "cost expression")
             cost_exprs.append(expr)
             aux.extend(c.auxiliary())
-        self.cost_expressions = cost_exprs
         if self.epigraph:
             # Only QP-class terms: conic costs (power, AMM) stay in the
             # objective, where Clarabel handles them best.
@@ -158,14 +157,7 @@ class CompiledProblem:
             objective = objective + cp.sum(cp.hstack(penalties))
         self.problem = cp.Problem(cp.Minimize(OBJECTIVE_SCALE * objective), hard + aux)
         self.is_qp = bool(self.problem.is_qp())
-        self.problem_class = (
-            "socp"
-            if any(
-                term.problem_class != "qp"
-                for term in (*self.costs, *self.constraint_terms)
-            )
-            else "qp"
-        )
+        self.problem_class = "socp" if conic else "qp"
 
     @staticmethod
     def _epigraph(expr: cp.Expression, aux: list[cp.Constraint]) -> cp.Variable:
