@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from replicator.data._align import memo, positions, take
 from replicator.data._snapshot import MarketSnapshot
 from replicator.data._validate import (
     check_nonnegative,
@@ -65,7 +66,9 @@ def build_snapshot(
     returns_only = is_return_series(benchmark, returns)
 
     if universe is not None:
-        universe_idx = str_index(pd.Index(list(universe)))
+        universe_idx = str_index(
+            universe if isinstance(universe, pd.Index) else pd.Index(list(universe))
+        )
         if known is not None:
             require_subset(universe_idx, known, "universe", "the returns")
     elif known is not None:
@@ -92,15 +95,28 @@ def build_snapshot(
     else:
         bench_returns = None
         bench_w = validate_weights(benchmark, "benchmark weights", sum_to_one=True)
-        bench_w = bench_w[bench_w != 0]
+        # Zero-weight constituents are not modelled. Masks instead of a filtered
+        # copy keep the input's Index object, on which alignment is memoized.
+        nonzero = bench_w.to_numpy() != 0
         if known is not None:
-            require_subset(bench_w.index, known, "benchmark weights", "the returns")
-        base = universe_idx if universe_idx is not None else bench_w.index
-        assets = base.append(bench_w.index.difference(base))
+            lacking = (positions(bench_w.index, known) < 0) & nonzero
+            if lacking.any():
+                require_subset(
+                    bench_w.index[lacking], known, "benchmark weights", "the returns"
+                )
+        if universe_idx is not None:
+            outside = (positions(bench_w.index, universe_idx) < 0) & nonzero
+            assets = (
+                universe_idx
+                if not outside.any()
+                else universe_idx.append(bench_w.index[outside].sort_values())
+            )
+        else:
+            assets = bench_w.index if nonzero.all() else bench_w.index[nonzero]
 
     if holdings is not None:
         hold = validate_weights(holdings, "holdings")
-        unknown = hold.index.difference(assets)
+        unknown = memo("difference", pd.Index.difference, hold.index, assets)
         if len(unknown):
             if known is not None and len(unknown.difference(known)) == 0:
                 assets = assets.append(unknown)
@@ -118,18 +134,18 @@ def build_snapshot(
     investable = (
         np.ones(len(assets), dtype=bool)
         if universe_idx is None
-        else assets.isin(universe_idx)
+        else memo("isin", pd.Index.isin, assets, universe_idx).copy()
     )
     snap_kwargs: dict[str, Any] = {}
     for label, series in (("adv", adv), ("prices", prices)):
         if series is not None:
             s = validate_weights(series, label)
             check_nonnegative(s, label)
-            snap_kwargs[label] = s.reindex(assets).to_numpy(dtype=float)
+            snap_kwargs[label] = _aligned(s, assets, np.nan)
     if volatility is not None:
         s = validate_weights(volatility, "volatility")
         check_nonnegative(s, "volatility")
-        snap_kwargs["volatility"] = s.reindex(assets).to_numpy(dtype=float)
+        snap_kwargs["volatility"] = _aligned(s, assets, np.nan)
     elif returns is not None and len(returns) > 1:
         cols = assets.intersection(returns.columns)
         vol = returns[cols].std(ddof=1).reindex(assets)
@@ -152,8 +168,8 @@ def build_snapshot(
 
     snapshot = MarketSnapshot(
         assets=assets,
-        benchmark=bench_w.reindex(assets).fillna(0.0).to_numpy(dtype=float),
-        holdings=hold.reindex(assets).fillna(0.0).to_numpy(dtype=float),
+        benchmark=_aligned(bench_w, assets, 0.0),
+        holdings=_aligned(hold, assets, 0.0),
         investable=investable,
         nav=float(nav),
         periods_per_year=float(periods_per_year),
@@ -163,6 +179,11 @@ def build_snapshot(
         **snap_kwargs,
     )
     return snapshot, bench_returns
+
+
+def _aligned(s: pd.Series, assets: pd.Index, fill: float) -> np.ndarray:
+    """``s.reindex(assets)`` as floats, with ``fill`` for absent tickers."""
+    return take(s.to_numpy(dtype=float), positions(assets, s.index), fill)
 
 
 def is_return_series(benchmark: pd.Series, returns: pd.DataFrame | None) -> bool:

@@ -92,16 +92,19 @@ class MarketSnapshot:
         from replicator.exceptions import DataError
 
         if isinstance(values, pd.Series):
-            s = values.astype(float)
-            s.index = pd.Index([str(x) for x in s.index], dtype=object)
-            unknown = s.index.difference(self.assets)
-            if len(unknown):
+            from replicator.data._validate import str_index
+
+            labels = str_index(values.index)
+            where = self.assets.get_indexer(labels)
+            if (where < 0).any():
+                unknown = labels[where < 0]
                 raise DataError(
                     f"{name} names {len(unknown)} tickers that are not in the "
                     f"universe: {format_items(unknown)}. Remove them or add them "
                     "to the returns."
                 )
-            out = s.reindex(self.assets).to_numpy(dtype=float, copy=True)
+            out = np.full(self.n_assets, float(default))
+            out[where] = values.to_numpy(dtype=float)
             out[np.isnan(out)] = default
             return out
         return np.full(self.n_assets, float(values))
