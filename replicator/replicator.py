@@ -6,6 +6,7 @@ import copy
 import logging
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -27,10 +28,12 @@ from replicator.exceptions import (
 )
 from replicator.problem import CompiledProblem
 from replicator.problem._diagnose import diagnose_infeasibility
+from replicator.problem._native import NativeProblem, supports_native
 from replicator.result import ReplicationResult
 from replicator.risk._base import RiskModel
 from replicator.risk._statistical_factor import StatisticalFactor
 from replicator.solvers import Status
+from replicator.solvers._native import NATIVE_SOLVERS
 
 __all__ = ["Replicator"]
 
@@ -58,12 +61,20 @@ class Replicator:
     periods_per_year : float, default 252
         Annualization of the risk model: 252 for equities, 365 for crypto.
     solver : str, default "auto"
-        "auto" routes QPs to OSQP and conic problems to Clarabel; or a cvxpy
-        solver name.
+        "auto" solves QPs (linear and quadratic terms only) with PIQP on the
+        directly assembled problem and conic problems (power, AMM, TE cap)
+        with Clarabel through cvxpy; or a solver name ("PIQP", "OSQP",
+        "CLARABEL" run natively on QPs; any cvxpy solver runs through cvxpy).
     solver_options : dict, optional
         Options passed to the solver, over replicator's tight defaults.
     fallback : bool, default True
         Try another solver when the first fails or is inaccurate.
+    backend : {"auto", "native", "cvxpy"}, default "auto"
+        How the problem reaches the solver. "native" assembles the standard-form
+        QP from the terms directly (no cvxpy; compiled once, re-solved by
+        updating numbers), "cvxpy" builds one parametrized (DPP) cvxpy problem.
+        "auto" is native when every term has a native form and the solver is
+        PIQP, OSQP or Clarabel, and cvxpy otherwise.
 
     Notes
     -----
@@ -102,6 +113,7 @@ class Replicator:
         solver: str = "auto",
         solver_options: dict[str, Any] | None = None,
         fallback: bool = True,
+        backend: str = "auto",
     ) -> None:
         self.risk = risk if risk is not None else StatisticalFactor(n_factors=10)
         self.costs = list(costs)
@@ -112,7 +124,8 @@ class Replicator:
         self.solver = solver
         self.solver_options = solver_options
         self.fallback = fallback
-        self._compiled: CompiledProblem | None = None
+        self.backend = backend
+        self._compiled: CompiledProblem | NativeProblem | None = None
         self.n_compilations_ = 0
 
     # ------------------------------------------------------------------ pickle
@@ -123,8 +136,11 @@ class Replicator:
 
     def clone(self) -> Replicator:
         """Return an unbound deep copy (for parallel workers)."""
-        new = copy.deepcopy(self)
-        new._compiled = None
+        compiled, self._compiled = self._compiled, None
+        try:
+            new = copy.deepcopy(self)
+        finally:
+            self._compiled = compiled
         return new
 
     # --------------------------------------------------------------- checking
@@ -315,18 +331,62 @@ class Replicator:
         )
         return self.solve_snapshot(snapshot)
 
-    def compiled_for(self, snapshot: MarketSnapshot) -> CompiledProblem:
+    def uses_native(self) -> bool:
+        """Return True when solves skip cvxpy (see ``backend``)."""
+        backend = str(self.backend).lower()
+        if backend not in ("auto", "native", "cvxpy"):
+            raise ConfigError(
+                "The 'backend' parameter of Replicator must be one of 'auto', "
+                f"'native', 'cvxpy'. Got {self.backend!r} instead."
+            )
+        terms = [self.risk, *self.costs, *self.constraints]
+        conic = any(t.problem_class != "qp" for t in terms)
+        solvers = ("AUTO", "CLARABEL") if conic else ("AUTO", *NATIVE_SOLVERS)
+        able = supports_native(terms) and self.solver.upper() in solvers
+        if backend == "native" and not able:
+            lacking = [t.name for t in terms if not getattr(t, "supports_qp", False)]
+            allowed = (
+                "'auto' or 'CLARABEL' (the problem has cones)"
+                if conic
+                else "'auto', 'PIQP', 'OSQP' or 'CLARABEL'"
+            )
+            raise ConfigError(
+                "backend='native' needs terms with a native form and solver "
+                f"{allowed}; "
+                + (
+                    f"{', '.join(lacking)} need cvxpy"
+                    if lacking
+                    else f"solver={self.solver!r} runs through cvxpy"
+                )
+                + ". Use backend='auto'."
+            )
+        return able and backend != "cvxpy"
+
+    def compiled_for(self, snapshot: MarketSnapshot) -> CompiledProblem | NativeProblem:
         """Return the compiled problem for this universe, compiling if needed."""
         k = self.risk.factors_.n_factors
         cp_ = self._compiled
+        native = self.uses_native()
         if (
             cp_ is None
+            or getattr(cp_, "native", False) != native
             or not cp_.assets.equals(snapshot.assets)
             or cp_.returns_only != snapshot.returns_only
             or self.risk.capacity < k
             or any(c.needs_rebind(snapshot) for c in self.constraints)
         ):
             logger.debug("compiling problem for %d assets", snapshot.n_assets)
+            if native:
+                self._compiled = NativeProblem(
+                    self.risk,
+                    self.costs,
+                    self.constraints,
+                    snapshot,
+                    n_factors=k,
+                    cost_weight=1.0 / (self.risk_aversion * self.horizon),
+                )
+                self.n_compilations_ += 1
+                return self._compiled
             self._compiled = CompiledProblem(
                 self.risk,
                 self.costs,
@@ -344,9 +404,30 @@ class Replicator:
         compiled = self.compiled_for(snapshot)
         compiled.update(snapshot)
         stats = compiled.solve(self.solver, self.solver_options, fallback=self.fallback)
+        solved: CompiledProblem | NativeProblem = compiled
+        if (
+            getattr(compiled, "native", False)
+            and self.fallback
+            and stats.status is Status.FAILED
+        ):
+            # Last resort (no usable solution from any native solver): the same
+            # problem through cvxpy and its solver chain. An inaccurate native
+            # solution is kept and warned about instead: compiling the twin on
+            # every solve would cost more than it is worth.
+            twin = self._cvxpy_twin(compiled, snapshot)
+            alt = twin.solve("auto", None, fallback=True)
+            attempts = (*stats.attempts, *alt.attempts)
+            if alt.status is Status.OPTIMAL or not stats.status.usable:
+                reason = (
+                    f"fallback to cvxpy after the native solvers failed: {alt.reason}"
+                )
+                stats, solved = replace(alt, reason=reason), twin
+            stats = replace(stats, attempts=attempts)
         when = f" on {snapshot.date}" if snapshot.date is not None else ""
         if stats.status is Status.INFEASIBLE:
-            raise diagnose_infeasibility(compiled, snapshot, stats)
+            raise diagnose_infeasibility(
+                self._cvxpy_twin(compiled, snapshot), snapshot, stats
+            )
         if stats.status is Status.UNBOUNDED:
             raise UnboundedError(
                 f"The problem is unbounded{when}: nothing limits the weights. Add "
@@ -373,10 +454,28 @@ class Replicator:
                 InaccurateSolutionWarning,
                 stacklevel=3,
             )
-        w, t = compiled.solution()
+        w, t = solved.solution()
         from replicator._attribution import build_result
 
-        return build_result(self, compiled, snapshot, w, t, stats)
+        return build_result(self, solved, snapshot, w, t, stats)
+
+    def _cvxpy_twin(
+        self, compiled: CompiledProblem | NativeProblem, snapshot: MarketSnapshot
+    ) -> CompiledProblem:
+        """Return the cvxpy problem of ``compiled`` (built for diagnosis)."""
+        if isinstance(compiled, CompiledProblem):
+            return compiled
+        twin = CompiledProblem(
+            self.risk,
+            self.costs,
+            self.constraints,
+            snapshot,
+            n_factors=self.risk.factors_.n_factors,
+            cost_weight=1.0 / (self.risk_aversion * self.horizon),
+            solver="CLARABEL",
+        )
+        twin.update(snapshot)
+        return twin
 
     # --------------------------------------------------------------- frontier
     def frontier(

@@ -135,7 +135,11 @@ class Interval:
                 arr = value.to_numpy(dtype=float)
             except (TypeError, ValueError):
                 return False
-            return bool(len(arr)) and all(self._in_range(float(x)) for x in arr)
+            if not len(arr) or not np.isfinite(arr).all():
+                return False
+            if self.integer and not (arr == np.round(arr)).all():
+                return False
+            return self._in_range(float(arr.min())) and self._in_range(float(arr.max()))
         return False
 
 
@@ -164,6 +168,8 @@ class Term:
 
     _parameter_constraints: ClassVar[dict[str, Any]] = {}
     problem_class: ClassVar[str] = "qp"
+    #: True when :meth:`qp` describes the term to a QP builder (no cvxpy).
+    supports_qp: ClassVar[bool] = False
 
     def get_params(self) -> dict[str, Any]:
         """Return the constructor parameters, as stored (sklearn convention)."""
@@ -227,3 +233,12 @@ class Term:
 
     def update(self, snapshot: MarketSnapshot) -> None:
         """Write the snapshot's numbers into this term's Parameters."""
+
+    def qp(self, qp: Any, snapshot: MarketSnapshot) -> None:
+        """Add this term to a :class:`~replicator._qp.QPBuilder`.
+
+        The native twin of the cvxpy form, for terms with ``supports_qp``:
+        the same function of ``w`` (and the trades ``buy - sell``), written as
+        bounds, linear rows and a diagonal quadratic.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no native QP form")

@@ -147,6 +147,7 @@ def build_model(
         solver=solver,
         solver_options=dict(s.options) or None,
         fallback=s.fallback,
+        backend=s.backend,
     )
 
 

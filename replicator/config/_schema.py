@@ -182,6 +182,7 @@ class SolverConfig(_Section):
     horizon: float = 1.0
     periods_per_year: float = 252.0
     fallback: bool = True
+    backend: Literal["auto", "native", "cvxpy"] = "auto"
 
     @field_validator("risk_aversion", "horizon", "periods_per_year")
     @classmethod

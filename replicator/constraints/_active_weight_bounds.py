@@ -83,6 +83,10 @@ class ActiveWeightBounds(WeightBounds):
         """Only investable assets are bounded."""
         return np.asarray(snapshot.investable, dtype=bool)
 
+    def _shift(self, snapshot: MarketSnapshot) -> FloatArray:
+        """``w - b`` is bounded: the shift is ``-b``."""
+        return -np.asarray(snapshot.benchmark, dtype=float)
+
     def _expr(self, v: Variables) -> cp.Expression:
         """Active weights ``w - b``."""
         return v.active

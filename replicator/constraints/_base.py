@@ -16,7 +16,7 @@ finite data) and as ``inf`` by the numpy twin, so that reports ignore them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -82,7 +82,7 @@ class RowInfo:
 
     Attributes
     ----------
-    labels : list of str
+    labels : sequence of str
         One label per row (ticker, group, ``"upper"``...).
     sign : ndarray
         ``+1`` for upper-bound rows, ``-1`` for lower-bound rows written as
@@ -96,7 +96,7 @@ class RowInfo:
         False for rows that constrain nothing (masked-out assets).
     """
 
-    labels: list[str]
+    labels: Sequence[str]
     sign: FloatArray
     scale: FloatArray
     active: BoolArray
@@ -257,10 +257,52 @@ def format_bound(value: Any) -> str:
     return repr(value)
 
 
-def asset_labels(snapshot: MarketSnapshot, suffix: str = "") -> list[str]:
+class AssetLabels(Sequence[str]):
+    """Per-asset row labels, formatted only when read (reports read one row).
+
+    ``labels[i]`` is ``'TICKER'`` or ``'TICKER' (upper)``; ``+`` concatenates.
+    """
+
+    def __init__(self, parts: tuple[tuple[pd.Index, str], ...]) -> None:
+        self._parts = parts
+
+    def __len__(self) -> int:
+        return sum(len(assets) for assets, _ in self._parts)
+
+    def _one(self, i: int) -> str:
+        if i < 0:
+            i += len(self)
+        for assets, tail in self._parts:
+            if 0 <= i < len(assets):
+                return f"{assets[i]!r}{tail}"
+            i -= len(assets)
+        raise IndexError("label index out of range")
+
+    def __getitem__(self, i: int | slice) -> Any:  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self._one(j) for j in range(*i.indices(len(self)))]
+        return self._one(int(i))
+
+    def __add__(self, other: Sequence[str]) -> AssetLabels | list[str]:
+        if isinstance(other, AssetLabels):
+            return AssetLabels(self._parts + other._parts)
+        return list(self) + list(other)
+
+    def __radd__(self, other: Sequence[str]) -> list[str]:
+        return list(other) + list(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (AssetLabels, list, tuple)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def asset_labels(snapshot: MarketSnapshot, suffix: str = "") -> AssetLabels:
     """Row labels ``'TICKER'`` (or ``'TICKER' (upper)``) for per-asset rows."""
     tail = f" ({suffix})" if suffix else ""
-    return [f"{a!r}{tail}" for a in snapshot.assets]
+    return AssetLabels(((snapshot.assets, tail),))
 
 
 def as_ticker_list(tickers: Iterable[str] | str) -> list[str]:

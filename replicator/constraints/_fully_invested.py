@@ -5,6 +5,7 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 
+from replicator._qp import QPBuilder
 from replicator.constraints._base import Constraint, RowInfo
 from replicator.data._snapshot import MarketSnapshot
 from replicator.exceptions import ConfigError
@@ -84,6 +85,13 @@ class FullyInvested(Constraint):
         if self.min_cash == self.max_cash:
             return [cp.sum(v.weights) == 1.0 - self.min_cash]
         return super().constraints(v)
+
+    supports_qp = True
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: ``1 - max_cash <= sum(w) <= 1 - min_cash``."""
+        ones = np.ones(snapshot.n_assets)
+        qp.between({"w": ones}, 1.0 - self.max_cash, 1.0 - self.min_cash)
 
     def evaluate(
         self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from replicator._qp import QPBuilder
 from replicator.constraints._base import (
     Constraint,
     Kind,
@@ -244,6 +245,16 @@ class GroupBounds(Constraint):
         """``M x <= upper`` and ``-M x <= -lower`` (``x = w`` or ``w - b``)."""
         gx = self._expr(v)
         return [(gx, self._hi), (-gx, -self._lo)]
+
+    supports_qp = True
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: ``lo + M b <= M w <= hi + M b`` (``M b`` if active)."""
+        lo, hi = self._bounds(snapshot)
+        if self.active:
+            mb = self._M @ snapshot.benchmark
+            lo, hi = lo + mb, hi + mb
+        qp.between({"w": self._M}, lo, hi)
 
     def evaluate(
         self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot

@@ -5,6 +5,7 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 
+from replicator._qp import QPBuilder
 from replicator.constraints._base import (
     BIG,
     Constraint,
@@ -122,6 +123,14 @@ class LiquidityLimit(Constraint):
     def rows(self, v: Variables) -> list[tuple[cp.Expression, cp.Expression]]:
         """``|t| <= cap``."""
         return [(cp.abs(v.trades), self._cap)]
+
+    supports_qp = True
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: ``buy <= cap`` and ``sell <= cap``."""
+        caps = self._caps(snapshot)
+        qp.upper_bound("buy", caps)
+        qp.upper_bound("sell", caps)
 
     def evaluate(
         self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot

@@ -5,6 +5,7 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 
+from replicator._qp import QPBuilder
 from replicator.constraints._base import Constraint, RowInfo, asset_labels
 from replicator.data._snapshot import MarketSnapshot
 from replicator.terms import Variables
@@ -45,6 +46,12 @@ class LongOnly(Constraint):
     def constraints(self, v: Variables) -> list[cp.Constraint]:
         """``w >= 0``."""
         return [v.weights >= 0]
+
+    supports_qp = True
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: the bound ``w >= 0``."""
+        qp.lower_bound("w", 0.0)
 
     def evaluate(
         self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot

@@ -10,6 +10,7 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
+from replicator._qp import QPBuilder
 from replicator.constraints._base import (
     Constraint,
     Kind,
@@ -130,6 +131,17 @@ class TickerMask(Constraint):
     def constraints(self, v: Variables) -> list[cp.Constraint]:
         """``m * x == 0`` (one equality per asset)."""
         return [cp.multiply(self._m, self._expr(v)) == 0]
+
+    supports_qp = True
+    _block: ClassVar[tuple[str, ...]] = ()
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: the listed tickers' blocks are fixed at zero."""
+        mask = self._mask(snapshot) > 0
+        if not mask.any():
+            return
+        for name in self._block:
+            qp.fix(name, mask, 0.0)
 
     def evaluate(
         self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot

@@ -43,6 +43,8 @@ class NoTrade(TickerMask):
 
     quantity = "trade"
 
+    _block = ("buy", "sell")
+
     def _expr(self, v: Variables) -> cp.Expression:
         return v.trades
 

@@ -42,6 +42,8 @@ class Restricted(TickerMask):
 
     quantity = "restricted position"
 
+    _block = ("w",)
+
     def _expr(self, v: Variables) -> cp.Expression:
         return v.weights
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import cvxpy as cp
 import numpy as np
 
+from replicator._qp import QPBuilder
 from replicator.constraints._base import (
     BINDING_TOL,
     Constraint,
@@ -122,6 +123,16 @@ class Soft(Constraint):
         return self.penalty * cp.sum(
             cp.hstack([cp.sum(cp.pos(lhs - rhs)) for lhs, rhs in self.rows(v)])
         )
+
+    @property
+    def supports_qp(self) -> bool:  # type: ignore[override]
+        """The wrapped constraint's native support."""
+        return bool(getattr(self.constraint, "supports_qp", False))
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: the wrapped constraint's rows, each with a priced slack."""
+        with qp.softened(self.penalty):
+            self.constraint.qp(qp, snapshot)
 
     def evaluate(
         self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import cvxpy as cp
 import numpy as np
 
+from replicator._qp import QPBuilder, diagonal
 from replicator.constraints._base import BINDING_TOL, Constraint, ConstraintReport
 from replicator.data._snapshot import MarketSnapshot
 from replicator.exceptions import ModelError
@@ -107,6 +108,48 @@ class TrackingErrorLimit(Constraint):
             return float(tv.value)
         finally:
             w_var.value = old
+
+    supports_qp = True
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: ``||(y - g, z - s b_s)||^2 <= TE_max^2 - c0`` as a cone.
+
+        Hard: the second-order cone ``(sqrt(h), y - g, z - s b_s)`` with
+        ``h = TE_max^2 - c0``. Soft: ``h`` gains a priced slack ``sigma`` and the
+        rotated cone ``(h/mu + mu, 2 v, h/mu - mu)`` (``mu = TE_max^2``, which
+        keeps every entry of the order of ``TE^2``) holds ``||v||^2 <= h``.
+        The risk model's ``y = G w`` and ``z = s w`` blocks are reused.
+        """
+        risk = getattr(self, "_risk", None)
+        if risk is None or not qp.has_block("y"):
+            raise ModelError(
+                f"{self.name} needs the problem's risk model; it is attached when "
+                "the problem is built."
+            )
+        _, s, g, sb, c0 = risk.qp_targets(snapshot)
+        k, n = g.size, s.size
+        cap2 = float(self.max_te) ** 2
+        h = cap2 - c0
+        ky, kz = diagonal(-1.0, k), diagonal(-1.0, n)
+        price = qp.soft_price
+        if price is None:
+            # h < 0 (the benchmark's own risk is above the cap) is infeasible:
+            # a negative first component is outside every second-order cone.
+            radius = np.sqrt(h) if h >= 0 else h
+            qp.cone("soc", [({}, radius), ({"y": ky}, -g), ({"z": kz}, -sb)])
+            return
+        mu = max(cap2, 1e-12)
+        sigma = qp.slack(1, price)
+        per_mu = {sigma: np.array([-1.0 / mu])}
+        qp.cone(
+            "soc",
+            [
+                (per_mu, h / mu + mu),
+                ({"y": 2.0 * ky}, -2.0 * g),
+                ({"z": 2.0 * kz}, -2.0 * sb),
+                (per_mu, h / mu - mu),
+            ],
+        )
 
     def evaluate(
         self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot

@@ -5,6 +5,7 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 
+from replicator._qp import QPBuilder
 from replicator.constraints._base import Constraint
 from replicator.data._snapshot import MarketSnapshot
 from replicator.measures import turnover
@@ -62,6 +63,16 @@ class TurnoverLimit(Constraint):
         """``0.5 * (sum|t| + |sum t|) <= limit``."""
         lhs = 0.5 * (cp.norm1(v.trades) + cp.abs(cp.sum(v.trades)))
         return [(lhs, self._limit)]
+
+    supports_qp = True
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: ``(1'buy + 1'sell + c) / 2 <= limit``, ``c >= |1't|``."""
+        ones = np.ones(snapshot.n_assets)
+        c = qp.new_block("cash_trade", 1)
+        qp.structural_at_most({"buy": ones, "sell": -ones, c: -1.0}, 0.0)
+        qp.structural_at_most({"buy": -ones, "sell": ones, c: -1.0}, 0.0)
+        qp.at_most({"buy": 0.5 * ones, "sell": 0.5 * ones, c: 0.5}, float(self.limit))
 
     def evaluate(
         self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot

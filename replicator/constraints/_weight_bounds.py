@@ -8,6 +8,7 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
+from replicator._qp import QPBuilder
 from replicator.constraints._base import (
     Constraint,
     RowInfo,
@@ -124,6 +125,19 @@ class WeightBounds(Constraint):
         """``x <= upper`` and ``-x <= -lower``."""
         x = self._expr(v)
         return [(x, self._hi), (-x, -self._lo)]
+
+    supports_qp = True
+
+    def _shift(self, snapshot: MarketSnapshot) -> FloatArray | float:
+        """Offset of the bounded quantity from ``w`` (0; ``-b`` for active)."""
+        return 0.0
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: bounds ``l - shift <= w <= u - shift``."""
+        lo, hi = self._bounds(snapshot)
+        shift = self._shift(snapshot)
+        qp.lower_bound("w", lo - shift)
+        qp.upper_bound("w", hi - shift)
 
     def evaluate(
         self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot

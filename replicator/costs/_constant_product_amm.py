@@ -7,9 +7,11 @@ from typing import ClassVar
 import cvxpy as cp
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
+from replicator._qp import QPBuilder, diagonal
 from replicator.costs._base import Cost
-from replicator.costs._market import align_series, per_asset_values
+from replicator.costs._market import align_series, per_asset_values, typical_trade
 from replicator.data._snapshot import MarketSnapshot
 from replicator.data._validate import format_items
 from replicator.exceptions import DataError
@@ -196,6 +198,64 @@ class ConstantProductAMM(Cost):
     def auxiliary(self) -> list[cp.Constraint]:
         """Split of the trades, the domain ``u+ <= r`` and the cone epigraphs."""
         return list(self._aux)
+
+    supports_qp = True
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: the trade split ``buy``/``sell`` and two rotated cones.
+
+        For each pool: ``buy <= r``, ``tau_b (r - buy) >= buy^2`` and
+        ``tau_s (r + g sell) >= sell^2``, written as the second-order cones
+        ``(tau + y, 2u, tau - y)`` with ``y`` the pool-side term; the cost is
+        ``(f/g) buy + f sell + tau_b / g + g^2 tau_s``.
+        """
+        r, fee = self._ratios(snapshot)
+        pool = np.flatnonzero(np.isfinite(r))
+        if not len(pool):
+            return
+        m, n = len(pool), snapshot.n_assets
+        r, fee = r[pool], fee[pool]
+        g = 1.0 - fee
+        pick = sp.csr_matrix((np.ones(m), (np.arange(m), pool)), shape=(m, n))
+        lin_buy = np.zeros(n)
+        lin_sell = np.zeros(n)
+        lin_buy[pool], lin_sell[pool] = fee / g, fee
+        qp.linear("buy", lin_buy)
+        qp.linear("sell", lin_sell)
+        cap = np.full(n, np.inf)
+        cap[pool] = r
+        qp.upper_bound("buy", cap)
+        tb, ts = qp.new_block("amm_tau_buy", m), qp.new_block("amm_tau_sell", m)
+        qp.lower_bound(tb, 0.0)
+        qp.lower_bound(ts, 0.0)
+        qp.linear(tb, 1.0 / g)
+        qp.linear(ts, g**2)
+        # tau * y >= u^2  <=>  (c tau + y/c, 2u, c tau - y/c) in a second-order
+        # cone, for any c > 0; c = r / u (u: the typical trade) balances the
+        # components (tau ~ u^2 / r), which otherwise differ by ~r^2 / u^2.
+        c = r / np.minimum(typical_trade(snapshot)[pool], 0.5 * r)
+        minus_c = diagonal(-c)
+        # buys, y = r - u:  s = rhs - M x = (c tau + (r - u)/c, 2u, c tau - (r - u)/c)
+        qp.cones(
+            "soc",
+            [
+                ({tb: minus_c, "buy": sp.diags(1.0 / c) @ pick}, r / c),
+                ({"buy": -2.0 * pick}, 0.0),
+                ({tb: minus_c, "buy": sp.diags(-1.0 / c) @ pick}, -r / c),
+            ],
+            count=m,
+        )
+        # sells, y = r + g u
+        gc = sp.diags(g / c) @ pick
+        qp.cones(
+            "soc",
+            [
+                ({ts: minus_c, "sell": -gc}, r / c),
+                ({"sell": -2.0 * pick}, 0.0),
+                ({ts: minus_c, "sell": gc}, -r / c),
+            ],
+            count=m,
+        )
 
     def per_asset(self, trades: FloatArray, snapshot: MarketSnapshot) -> FloatArray:
         """Exact cost of each asset's swap (0 without a pool)."""

@@ -134,3 +134,17 @@ def impact_inputs(
     adv = np.where(mask, adv, 1.0)
     vol = np.where(mask, vol, 0.0)
     return adv, vol, mask
+
+
+def typical_trade(snapshot: MarketSnapshot) -> FloatArray:
+    """Return a per-asset trade size that scales conic epigraphs (not a limit).
+
+    Interior-point solvers lose accuracy on cones whose components differ by
+    orders of magnitude, e.g. ``(tau, 1, t)`` with ``tau ~ |t|^1.5 ~ 1e-5``.
+    Cost terms rescale their cones by this size so that every component is of
+    the order of the expected trade's cost. It is ``|b - w0|`` (the trade of a
+    full rebalance), floored at ``0.01 / N``.
+    """
+    n = max(snapshot.n_assets, 1)
+    gap = np.abs(np.asarray(snapshot.benchmark) - np.asarray(snapshot.holdings))
+    return np.maximum(gap, 0.01 / n)

@@ -8,8 +8,9 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
+from replicator._qp import QPBuilder, diagonal
 from replicator.costs._base import Cost
-from replicator.costs._market import impact_inputs, per_asset_values
+from replicator.costs._market import impact_inputs, per_asset_values, typical_trade
 from replicator.data._snapshot import MarketSnapshot
 from replicator.terms import Interval, Variables
 from replicator.typing import FloatArray
@@ -83,6 +84,36 @@ class PowerImpact(Cost):
     def expression(self, v: Variables) -> cp.Expression:
         """Impact cost ``k @ |t|^e`` (DPP: a Parameter times a convex atom)."""
         return self._k @ cp.power(cp.abs(v.trades), float(self.exponent))
+
+    supports_qp = True
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: ``k @ tau``, ``(tau, eps, eps^(1-a) t)`` in power cones.
+
+        The 3-d power cone of exponent ``a = 1/e`` holds
+        ``tau^a eps^(1-a) >= eps^(1-a) |t|``, i.e. ``tau >= |t|^e``, for any
+        ``eps > 0``; ``eps = u^e`` with ``u`` the typical trade
+        (:func:`~replicator.costs._market.typical_trade`) puts every component
+        at the scale of the cost.
+        """
+        n = snapshot.n_assets
+        e = float(self.exponent)
+        k = self.coefficients(snapshot)
+        eps = typical_trade(snapshot) ** e
+        lift = eps ** (1.0 - 1.0 / e)
+        tau = qp.new_block("power_tau", n)
+        qp.lower_bound(tau, 0.0)
+        qp.linear(tau, k)
+        qp.cones(
+            "pow",
+            [
+                ({tau: diagonal(-1.0, n)}, 0.0),
+                ({}, eps),
+                ({"buy": diagonal(-lift), "sell": diagonal(lift)}, 0.0),
+            ],
+            count=n,
+            parameter=1.0 / e,
+        )
 
     def per_asset(self, trades: FloatArray, snapshot: MarketSnapshot) -> FloatArray:
         """Cost of each asset's trade."""

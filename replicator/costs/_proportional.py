@@ -6,6 +6,7 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
+from replicator._qp import QPBuilder
 from replicator.costs._base import Cost
 from replicator.costs._market import per_asset_values
 from replicator.data._snapshot import MarketSnapshot
@@ -76,6 +77,14 @@ class ProportionalFee(Cost):
     def update(self, snapshot: MarketSnapshot) -> None:
         """Write the per-asset rates."""
         self._buy.value, self._sell.value = self._rates(snapshot)
+
+    supports_qp = True
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: ``buy_rate @ buy + sell_rate @ sell``."""
+        buy, sell = self._rates(snapshot)
+        qp.linear("buy", buy)
+        qp.linear("sell", sell)
 
     def per_asset(self, trades: FloatArray, snapshot: MarketSnapshot) -> FloatArray:
         """Fee of each asset's trade."""

@@ -8,6 +8,7 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
+from replicator._qp import QPBuilder
 from replicator.costs._base import Cost
 from replicator.costs._market import impact_inputs, per_asset_values
 from replicator.data._snapshot import MarketSnapshot
@@ -109,6 +110,16 @@ class QuadraticImpact(Cost):
     def expression(self, v: Variables) -> cp.Expression:
         """Impact cost ``||sqrt(c) * t||^2`` (a QP term)."""
         return cp.sum_squares(cp.multiply(self._root, v.trades))
+
+    supports_qp = True
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: ``sum c (w - w0)^2`` expanded on ``w``."""
+        c = self.coefficients(snapshot)
+        w0 = snapshot.holdings
+        qp.quadratic("w", c)
+        qp.linear("w", -2.0 * c * w0)
+        qp.constant(float(c @ (w0 * w0)))
 
     def per_asset(self, trades: FloatArray, snapshot: MarketSnapshot) -> FloatArray:
         """Cost of each asset's trade."""

@@ -6,6 +6,7 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
+from replicator._qp import QPBuilder
 from replicator.costs._base import Cost
 from replicator.costs._market import per_asset_values
 from replicator.data._snapshot import MarketSnapshot
@@ -60,6 +61,14 @@ class Spread(Cost):
     def expression(self, v: Variables) -> cp.Expression:
         """Spread cost as a cvxpy expression."""
         return self._h @ cp.abs(v.trades)
+
+    supports_qp = True
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: ``h @ (buy + sell)``."""
+        h = self._rates(snapshot)
+        qp.linear("buy", h)
+        qp.linear("sell", h)
 
     def per_asset(self, trades: FloatArray, snapshot: MarketSnapshot) -> FloatArray:
         """Cost of each asset's trade."""

@@ -31,6 +31,7 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
+from replicator._qp import QPBuilder, diagonal
 from replicator.data._snapshot import MarketSnapshot
 from replicator.data._validate import format_items, validate_returns
 from replicator.exceptions import DataError, MissingAssetsError, ModelError
@@ -315,6 +316,47 @@ class RiskModel(Term):
     def expression(self, v: Variables) -> cp.Expression:
         """Annualized tracking variance ``TE^2(w)`` as a cvxpy expression."""
         return self.factor_expression(v) + self.specific_expression(v)
+
+    supports_qp = True
+
+    def qp_targets(
+        self, snapshot: MarketSnapshot
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, float]:
+        """Return ``(G, s, g, s * b_s, c0)`` of the snapshot (see the module notes)."""
+        f = self.factors_.subset(snapshot.assets)
+        if snapshot.returns_only:
+            if f.benchmark_exposure is None:
+                raise ModelError(
+                    f"{self.name} was fitted without the benchmark's returns, so "
+                    "it cannot price a returns-only benchmark. Pass the "
+                    "benchmark return series to solve()."
+                )
+            g = f.benchmark_exposure
+            sb = f.specific * f.specific_benchmark(True, snapshot.benchmark)
+            c0 = float(f.benchmark_specific_var)
+        else:
+            g = f.exposures @ snapshot.benchmark
+            sb = f.specific * snapshot.benchmark
+            c0 = 0.0
+        return f.exposures, f.specific, g, sb, c0
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: ``||y - g||^2 + ||z - s b_s||^2 + c0``.
+
+        Here ``y = G w`` and ``z = s * w`` are auxiliary blocks. They make the
+        Hessian diagonal and put the benchmark in the linear term only (the
+        form ADMM and interior-point solvers like best).
+        """
+        G, s, g, sb, c0 = self.qp_targets(snapshot)
+        k, n = G.shape
+        y, z = qp.block("y", k), qp.block("z", n)
+        qp.equal({"w": G, y: diagonal(-1.0, k)}, 0.0)
+        qp.equal({"w": diagonal(s), z: diagonal(-1.0, n)}, 0.0)
+        qp.quadratic(y, 1.0)
+        qp.linear(y, -2.0 * g)
+        qp.quadratic(z, 1.0)
+        qp.linear(z, -2.0 * sb)
+        qp.constant(float(g @ g + sb @ sb + c0))
 
     def evaluate_parts(
         self, weights: FloatArray, snapshot: MarketSnapshot

@@ -88,6 +88,7 @@ DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
         _POLISH_KEY: False,
     },
     "CLARABEL": {"max_iter": 500},
+    "PIQP": {"eps_abs": 1e-8, "eps_rel": 1e-9, "max_iter": 500},
     "SCS": {"eps_abs": 1e-8, "eps_rel": 1e-8, "max_iters": 200_000},
 }
 
@@ -187,9 +188,12 @@ def osqp_tolerance(n_assets: int) -> float:
 def choose_solver(
     is_qp: bool, n_assets: int, requested: str = "auto", n_factors: int = 0
 ) -> tuple[str, str]:
-    """Pick a solver and say why.
+    """Pick a solver for the cvxpy path and say why.
 
-    A problem with only linear and quadratic terms is a QP and goes to OSQP
+    Used when the problem goes through cvxpy (a conic term, a term without a
+    native form, ``backend="cvxpy"`` or a cvxpy-only solver); QPs on the
+    native path go to PIQP (:mod:`replicator.problem._native`). Here a
+    problem with only linear and quadratic terms is a QP and goes to OSQP
     (warm-started re-solves), unless it has more than
     :data:`OSQP_MAX_ASSETS` assets or :data:`OSQP_MAX_FACTORS` factor rows; a
     problem with power, AMM or second-order cone terms goes to Clarabel.

@@ -47,9 +47,14 @@ def diag_model():
 
 
 class Harness:
-    """A compiled problem whose variables we set by hand (no solver)."""
+    """A compiled cvxpy problem whose variables we set by hand (no solver).
+
+    It reads the cvxpy variables and rows, so the model must be built with
+    ``backend="cvxpy"`` (the native QP path has no cvxpy variables).
+    """
 
     def __init__(self, model, snapshot):
+        assert model.backend == "cvxpy", "build the harness model with backend='cvxpy'"
         self.model, self.snapshot = model, snapshot
         self.compiled = model.compiled_for(snapshot)
         self.compiled.update(snapshot)

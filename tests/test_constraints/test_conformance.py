@@ -105,7 +105,10 @@ def test_contract(name, i, setup, harness):
     assert isinstance(k.name, str) and k.name.startswith(name)
     assert repr(k).startswith(name)
 
-    model = rp.Replicator(risk=rp.risk.StatisticalFactor(n_factors=2), constraints=[k])
+    # the rows are checked on the cvxpy problem (its variables set by hand)
+    model = rp.Replicator(
+        risk=rp.risk.StatisticalFactor(n_factors=2), constraints=[k], backend="cvxpy"
+    )
     snap = model.prepare(
         u.returns, u.benchmark, w0, nav=1e8, adv=u.adv, groups=u.sectors
     )

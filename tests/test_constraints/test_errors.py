@@ -126,7 +126,8 @@ def test_active_group_bounds_need_benchmark_weights(small):
 
 def test_group_membership_change_is_detected(small, harness):
     k = C.GroupBounds(upper=0.6)
-    model = rp.Replicator(risk=SF(n_factors=2), constraints=[k])
+    # k.update writes the cvxpy Parameters of the compiled cvxpy problem
+    model = rp.Replicator(risk=SF(n_factors=2), constraints=[k], backend="cvxpy")
     snap = model.prepare(small.returns, small.benchmark, groups=small.sectors)
     harness(model, snap)
     assert not k.needs_rebind(snap)

@@ -52,11 +52,18 @@ class Prefitted(rp.Replicator):
         return super().prepare(*args, **kwargs, fit=False)
 
 
-def model_with(prefit, mode, constraints):
-    return Prefitted(risk=copy.deepcopy(prefit[mode]), constraints=constraints)
+def model_with(prefit, mode, constraints, **kwargs):
+    return Prefitted(
+        risk=copy.deepcopy(prefit[mode]), constraints=constraints, **kwargs
+    )
 
 
-def test_turnover_conflicts_with_weight_bounds(medium, prefit):
+@pytest.mark.parametrize(
+    ("backend", "solver"),
+    [("auto", "PIQP"), ("cvxpy", "OSQP")],
+    ids=["native", "cvxpy"],
+)
+def test_turnover_conflicts_with_weight_bounds(medium, prefit, backend, solver):
     u = 0.05
     w0 = medium.benchmark  # holdings = benchmark, but some names above the cap
     excess = float((w0 - u).clip(lower=0).sum())
@@ -72,6 +79,7 @@ def test_turnover_conflicts_with_weight_bounds(medium, prefit):
                 C.WeightBounds(upper=u),
                 C.TurnoverLimit(limit),
             ],
+            backend=backend,
         )
 
     data = {"returns": medium.returns, "benchmark": medium.benchmark, "holdings": w0}
@@ -89,7 +97,7 @@ def test_turnover_conflicts_with_weight_bounds(medium, prefit):
     assert err.conflicts == {
         "TurnoverLimit(0.05)": pytest.approx(excess - 0.05, rel=1e-5)
     }
-    assert err.status == "infeasible" and err.solver == "OSQP"
+    assert err.status == "infeasible" and err.solver == solver
     assert feasible(lambda: make(smallest + 1e-6), **data)
     assert not feasible(lambda: make(smallest - 1e-3), **data)
 
@@ -249,7 +257,10 @@ def _stats():
 
 
 def _compiled(small, constraints):
-    model = rp.Replicator(risk=SF(n_factors=2), constraints=constraints)
+    """The cvxpy problem the diagnosis works on (also built on the native path)."""
+    model = rp.Replicator(
+        risk=SF(n_factors=2), constraints=constraints, backend="cvxpy"
+    )
     snap = model.prepare(small.returns, small.benchmark, small.holdings)
     compiled = model.compiled_for(snap)
     compiled.update(snap)
@@ -288,6 +299,67 @@ def test_elastic_solve_failure(small, monkeypatch):
         r"FullyInvested\(\), TurnoverLimit\(0\.01\)\.",
     ):
         raise diagnose_infeasibility(compiled, snap, _stats())
+
+
+# ------------------------------------------- the same through a native solve
+def _fake_piqp_outcome(status, raw):
+    from replicator.solvers._native import NativeOutcome
+
+    def solve(self, data):
+        return NativeOutcome(None, status, raw, 7, 0.0, 0.0)
+
+    return solve
+
+
+def test_native_feasible_problem_reported_infeasible(small, monkeypatch):
+    """PIQP wrongly says infeasible: the fallback overrules it, else diagnosed."""
+    from replicator.solvers import _native
+
+    monkeypatch.setattr(
+        _native._PIQP,
+        "solve",
+        _fake_piqp_outcome(Status.INFEASIBLE, "PIQP_PRIMAL_INFEASIBLE"),
+    )
+    data = (small.returns, small.benchmark, small.holdings)
+    ks = [C.FullyInvested(), C.LongOnly()]
+    res = rp.Replicator(risk=SF(n_factors=2), constraints=ks).solve(*data)
+    assert res.status is Status.OPTIMAL and res.stats.solver == "CLARABEL"
+    assert res.stats.attempts[0] == "PIQP: PIQP_PRIMAL_INFEASIBLE"
+    assert res.stats.reason == "fallback after PIQP returned PIQP_PRIMAL_INFEASIBLE"
+
+    model = rp.Replicator(risk=SF(n_factors=2), constraints=ks, fallback=False)
+    with pytest.raises(
+        InfeasibleError,
+        match=r"^PIQP reported the problem infeasible, but every constraint can "
+        r"hold at once \(the elastic solve needs no slack\): this is numerical",
+    ) as info:
+        model.solve(*data)
+    assert info.value.solver == "PIQP" and model._compiled.native
+
+
+def test_native_elastic_solve_failure(small, monkeypatch):
+    import replicator.problem._diagnose as diag
+
+    def failing(problem, solver, reason, options=None):
+        return SolverStats(
+            Status.FAILED, "solver_error", solver, reason, None, 0, 0, 0, 0
+        )
+
+    monkeypatch.setattr(diag, "run_solver", failing)
+    far = pd.Series(np.eye(5)[0], index=small.benchmark.index)
+    model = rp.Replicator(
+        risk=SF(n_factors=2),
+        constraints=[C.WeightBounds(upper=0.6), C.TurnoverLimit(0.01)],
+        fallback=False,
+    )
+    with pytest.raises(
+        InfeasibleError,
+        match=r"^The problem is infeasible \(PIQP: PIQP_PRIMAL_INFEASIBLE\) and the "
+        r"elastic diagnosis failed \(solver_error\)\. Check the constraints: "
+        r"WeightBounds\(lower=0, upper=0\.6\), TurnoverLimit\(0\.01\)\.",
+    ):
+        model.solve(small.returns, small.benchmark, far)
+    assert model._compiled.native
 
 
 def test_diagnosis_leaves_a_reusable_model(small):

@@ -28,7 +28,9 @@ def market(small):
 
 def build(market, harness, k, **kw):
     u, w0, adv, groups = market
-    model = rp.Replicator(risk=rp.risk.StatisticalFactor(n_factors=2), constraints=[k])
+    model = rp.Replicator(
+        risk=rp.risk.StatisticalFactor(n_factors=2), constraints=[k], backend="cvxpy"
+    )
     snap = model.prepare(
         u.returns,
         u.benchmark,
@@ -227,7 +229,9 @@ def test_tracking_error_twin_without_attached_risk(market, harness):
     """Before the builder attaches the risk model, the twin reads the expression."""
     u, w0, _, _ = market
     k = C.TrackingErrorLimit(0.02)
-    model = rp.Replicator(risk=rp.risk.StatisticalFactor(n_factors=2), constraints=[k])
+    model = rp.Replicator(
+        risk=rp.risk.StatisticalFactor(n_factors=2), constraints=[k], backend="cvxpy"
+    )
     snap = model.prepare(u.returns, u.benchmark, w0)
     h = harness(model, snap)
     k._risk = None

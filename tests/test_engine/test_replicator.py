@@ -80,9 +80,18 @@ def test_osqp_and_clarabel_agree(medium):
     np.testing.assert_allclose(res_o.weights, res_c.weights, atol=2e-4)
 
 
-def test_qp_routes_to_osqp(medium):
-    res = basic_model().solve(returns=medium.returns, benchmark=medium.benchmark)
+def test_qp_routes_to_piqp_natively(medium):
+    model = basic_model()
+    res = model.solve(returns=medium.returns, benchmark=medium.benchmark)
+    assert res.stats.solver == "PIQP" and model._compiled.native
+    assert "QP" in res.stats.reason and "PIQP" in res.stats.reason
+
+
+def test_qp_routes_to_osqp_through_cvxpy(medium):
+    model = basic_model(backend="cvxpy")
+    res = model.solve(returns=medium.returns, benchmark=medium.benchmark)
     assert res.stats.solver == "OSQP"
+    assert not getattr(model._compiled, "native", False)
     assert "QP" in res.stats.reason
 
 
@@ -216,11 +225,13 @@ def test_result_serializes_and_summarizes(medium):
     assert d["status"] == "optimal"
     assert set(d["te_decomposition"]["by_group"]) == set(medium.sectors.unique())
     assert res.te_by_group.sum() == pytest.approx(res.tracking_variance, rel=1e-9)
-    assert d["solver"]["solver"] == "OSQP"
+    assert d["solver"]["solver"] == "PIQP"
+    assert d["solver"]["attempts"] == ["PIQP: PIQP_SOLVED"]
     text = res.summary()
     assert "Ex-ante TE" in text and "TurnoverLimit(1)" in text
     usage = res.liquidity_usage
     expected = res.trades.abs() * 1e8 / medium.adv.reindex(usage.index)
+    expected[res.trades.abs() < 1e-12] = 0.0  # solver round-off is not trading
     np.testing.assert_allclose(usage, expected)
     frame = res.to_frame()
     assert list(frame.index) == list(res.weights.index)
@@ -253,6 +264,7 @@ def test_failed_solve_without_fallback_raises(medium):
 
 
 def test_inaccurate_solution_warns(medium, monkeypatch):
+    """Through cvxpy: the status of ``run_solver`` becomes a warning."""
     from replicator.problem import _builder
     from replicator.solvers import Status
 
@@ -264,12 +276,122 @@ def test_inaccurate_solution_warns(medium, monkeypatch):
         return replace(real(*args, **kwargs), status=Status.OPTIMAL_INACCURATE)
 
     monkeypatch.setattr(_builder, "run_solver", fake)
-    model = basic_model(fallback=False)
+    model = basic_model(fallback=False, backend="cvxpy")
     with pytest.warns(
         rp.exceptions.InaccurateSolutionWarning, match="inaccurate solution"
     ):
         res = model.solve(returns=medium.returns, benchmark=medium.benchmark)
     assert res.status is rp.Status.OPTIMAL_INACCURATE
+
+
+def fake_native(monkeypatch, solver, status, raw):
+    """Make the native ``solver`` adapter solve for real but report ``status``."""
+    from dataclasses import replace
+
+    from replicator.solvers import _native
+
+    cls = {"PIQP": _native._PIQP, "OSQP": _native._OSQP}[solver]
+    real = cls.solve
+
+    def fake(self, data):
+        out = real(self, data)
+        x = out.x if status.usable else None
+        return replace(out, x=x, status=status, raw_status=raw)
+
+    monkeypatch.setattr(cls, "solve", fake)
+
+
+def test_inaccurate_native_solution_warns(medium, monkeypatch):
+    from replicator.solvers import Status
+
+    fake_native(monkeypatch, "PIQP", Status.OPTIMAL_INACCURATE, "ALMOST")
+    model = basic_model(fallback=False)
+    with pytest.warns(
+        rp.exceptions.InaccurateSolutionWarning,
+        match=r"^PIQP returned an inaccurate solution \(ALMOST after \d+ iterations",
+    ):
+        res = model.solve(returns=medium.returns, benchmark=medium.benchmark)
+    assert res.status is rp.Status.OPTIMAL_INACCURATE and model._compiled.native
+    assert res.stats.solver == "PIQP"
+
+
+def test_inaccurate_native_solution_falls_back(medium, monkeypatch):
+    """With fallback, an inaccurate PIQP solution is replaced by Clarabel's."""
+    from replicator.solvers import Status
+
+    exact = basic_model().solve(returns=medium.returns, benchmark=medium.benchmark)
+    fake_native(monkeypatch, "PIQP", Status.OPTIMAL_INACCURATE, "ALMOST")
+    res = basic_model().solve(returns=medium.returns, benchmark=medium.benchmark)
+    assert res.status is rp.Status.OPTIMAL and res.stats.solver == "CLARABEL"
+    assert res.stats.reason == "fallback after PIQP returned ALMOST"
+    assert res.stats.attempts == ("PIQP: ALMOST", "CLARABEL: Solved")
+    assert res.objective == pytest.approx(exact.objective, rel=1e-6)
+
+
+def break_native_solvers(monkeypatch):
+    from replicator.solvers import Status, _native
+
+    def failed(self, data):
+        return _native.NativeOutcome(None, Status.FAILED, "BROKEN", 3, 0.0, 0.0)
+
+    for cls in (_native._PIQP, _native._OSQP, _native._Clarabel):
+        monkeypatch.setattr(cls, "solve", failed)
+
+
+def test_native_failure_without_fallback_raises(medium, monkeypatch):
+    break_native_solvers(monkeypatch)
+    model = basic_model(fallback=False)
+    with pytest.raises(
+        SolverFailedError, match=r"^Every solver failed \(PIQP: BROKEN\)\. Check"
+    ) as info:
+        model.solve(returns=medium.returns, benchmark=medium.benchmark)
+    assert info.value.status == "failed" and info.value.solver == "PIQP"
+
+
+def test_native_failure_falls_back_to_cvxpy(medium, monkeypatch):
+    """No native solver succeeds: the cvxpy twin and its solver chain run."""
+    exact = basic_model().solve(returns=medium.returns, benchmark=medium.benchmark)
+    break_native_solvers(monkeypatch)
+    model = basic_model()
+    res = model.solve(returns=medium.returns, benchmark=medium.benchmark)
+    assert res.status is rp.Status.OPTIMAL and res.stats.solver == "OSQP"
+    assert res.stats.attempts == (
+        "PIQP: BROKEN",
+        "CLARABEL: BROKEN",
+        "OSQP: BROKEN",
+        "OSQP: optimal",
+    )
+    assert res.objective == pytest.approx(exact.objective, rel=1e-5)
+    np.testing.assert_allclose(res.weights, exact.weights, atol=1e-5)
+
+
+def test_every_solver_failing_raises(medium, monkeypatch):
+    from replicator.problem import _builder
+    from replicator.solvers import SolverStats, Status
+
+    def failing(problem, solver, reason, options=None, **kwargs):
+        return SolverStats(
+            Status.FAILED,
+            "solver_error",
+            solver,
+            reason,
+            None,
+            0,
+            0,
+            0,
+            0,
+            attempts=(f"{solver}: solver_error",),
+        )
+
+    break_native_solvers(monkeypatch)
+    monkeypatch.setattr(_builder, "run_solver", failing)
+    with pytest.raises(
+        SolverFailedError,
+        match=r"^Every solver failed \(PIQP: BROKEN; CLARABEL: BROKEN; OSQP: BROKEN; "
+        r"OSQP: solver_error; CLARABEL: solver_error; SCS: solver_error\)\. Check",
+    ) as info:
+        basic_model().solve(returns=medium.returns, benchmark=medium.benchmark)
+    assert info.value.status == "failed"
 
 
 class ConcaveCost(rp.costs.Cost):

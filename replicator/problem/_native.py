@@ -1,0 +1,217 @@
+r"""The replication QP without cvxpy: assembled by the terms, solved directly.
+
+Used when every term is linear or quadratic and describes itself to a
+:class:`~replicator._qp.QPBuilder` (its ``qp`` method). The problem is
+the one :class:`~replicator.problem._builder.CompiledProblem` builds with
+cvxpy, term for term:
+
+.. math::
+
+    \min_{w}\; S \Big( \mathrm{TE}^2(w)
+        + \frac{1}{\lambda H} \sum_k C_k(w - w_0) + \sum_j P_j(w) \Big)
+
+Compiling is assembling the sparse matrices once; a re-solve rebuilds the
+numbers from the snapshot (vector operations only, no canonicalization) and
+passes the changed ones to the warm solver. The tests check that both paths
+reach the same optimum on every supported term.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from replicator._qp import QPBuilder, QPData
+from replicator.constraints._base import Constraint
+from replicator.costs._base import Cost
+from replicator.data._snapshot import MarketSnapshot
+from replicator.risk._base import RiskModel
+from replicator.solvers import SolverStats, Status
+from replicator.solvers._native import NATIVE_SOLVERS, make_native_solver
+from replicator.terms import Term
+
+__all__ = ["NativeProblem", "supports_native"]
+
+
+def supports_native(terms: Sequence[Term]) -> bool:
+    """Return True when every term can describe itself to a :class:`QPBuilder`."""
+    return all(getattr(t, "supports_qp", False) for t in terms)
+
+
+class NativeProblem:
+    """The replication QP for one universe, assembled without cvxpy.
+
+    Parameters
+    ----------
+    risk : RiskModel
+        Fitted risk model.
+    costs : sequence of Cost
+    constraints : sequence of Constraint
+    snapshot : MarketSnapshot
+        Fixes the universe (asset order) and the mode.
+    n_factors : int
+        Factor rows of the risk model (as on the cvxpy path).
+    cost_weight : float
+        ``1 / (risk_aversion * horizon)``.
+    """
+
+    native = True
+
+    def __init__(
+        self,
+        risk: RiskModel,
+        costs: Sequence[Cost],
+        constraints: Sequence[Constraint],
+        snapshot: MarketSnapshot,
+        *,
+        n_factors: int,
+        cost_weight: float,
+    ) -> None:
+        from replicator.problem._builder import OBJECTIVE_SCALE
+
+        self.risk = risk
+        self.costs = list(costs)
+        self.constraint_terms = list(constraints)
+        self.assets = snapshot.assets
+        self.returns_only = snapshot.returns_only
+        self.cost_weight = float(cost_weight)
+        conic = any(
+            t.problem_class != "qp" for t in (risk, *self.costs, *self.constraint_terms)
+        )
+        #: "qp" or "socp" (power, AMM or TE-cap cones), as on the cvxpy path.
+        self.problem_class = "socp" if conic else "qp"
+        self.is_qp = not conic
+        self.scale = OBJECTIVE_SCALE
+        # Binding validates the parameters and fixes per-universe structure
+        # (group membership, factor capacity) exactly as on the cvxpy path.
+        risk.bind(snapshot, n_factors)
+        for k in self.constraint_terms:
+            k.attach_risk(risk)
+        for term in (*self.costs, *self.constraint_terms):
+            term.bind(snapshot)
+        self._solvers: dict[str, object] = {}
+        self._cache: dict[str, object] = {}
+        self.data: QPData | None = None
+        self._x: np.ndarray | None = None
+        self._holdings: np.ndarray | None = None
+
+    def build(self, snapshot: MarketSnapshot) -> QPData:
+        """Assemble the standard-form QP of ``snapshot``."""
+        qp = QPBuilder(snapshot.n_assets, snapshot.holdings, self.scale, self._cache)
+        blocked = ~np.asarray(snapshot.investable, dtype=bool)
+        if blocked.any():
+            qp.fix("w", blocked, 0.0)
+        # With a hard TE cap the objective is the cost; TE^2 is a tie-breaker.
+        capped = any(
+            getattr(k, "caps_tracking_error", False)
+            and not getattr(k, "is_soft", False)
+            for k in self.constraint_terms
+        )
+        te_weight = 1e-4 * self.cost_weight if capped and self.costs else 1.0
+        with qp.weighted(te_weight):
+            self.risk.qp(qp, snapshot)  # type: ignore[attr-defined]
+        with qp.weighted(self.cost_weight):
+            for c in self.costs:
+                c.qp(qp, snapshot)  # type: ignore[attr-defined]
+        for k in self.constraint_terms:
+            k.qp(qp, snapshot)  # type: ignore[attr-defined]
+        return qp.build()
+
+    def update(self, snapshot: MarketSnapshot) -> None:
+        """Assemble the numbers of ``snapshot`` (the pattern is unchanged)."""
+        self.data = self.build(snapshot)
+        self._holdings = np.asarray(snapshot.holdings, dtype=float)
+
+    def _solve_with(self, name: str, reason: str, options: dict | None) -> SolverStats:
+        assert self.data is not None
+        t0 = time.perf_counter()
+        solver = self._solvers.get(name)
+        if solver is None or options:
+            solver = make_native_solver(name, options, len(self.assets))
+            self._solvers[name] = solver
+        out = solver.solve(self.data)  # type: ignore[attr-defined]
+        if out.x is not None:
+            self._x = out.x
+        return SolverStats(
+            status=out.status,
+            raw_status=out.raw_status,
+            solver=name,
+            reason=reason,
+            iterations=out.iterations,
+            solve_time=out.solve_time,
+            setup_time=out.setup_time,
+            compile_time=0.0,
+            wall_time=time.perf_counter() - t0,
+            attempts=(f"{name}: {out.raw_status}",),
+        )
+
+    def solve(
+        self,
+        solver: str = "auto",
+        options: dict | None = None,
+        *,
+        fallback: bool = True,
+    ) -> SolverStats:
+        """Solve, falling back to the other native solvers before giving up."""
+        assert self.data is not None
+        conic = self.data.is_conic
+        name, reason = native_route(solver, conic)
+        stats = self._solve_with(name, reason, options)
+        if stats.status is Status.OPTIMAL or not fallback:
+            return stats
+        attempts = list(stats.attempts)
+        for alt in () if conic else ("CLARABEL", "PIQP", "OSQP"):
+            if alt == name:
+                continue
+            alt_stats = self._solve_with(
+                alt, f"fallback after {name} returned {stats.raw_status}", None
+            )
+            attempts.extend(alt_stats.attempts)
+            if alt_stats.status is Status.OPTIMAL or (
+                alt_stats.status.usable and not stats.status.usable
+            ):
+                stats = alt_stats
+            if stats.status is Status.OPTIMAL:
+                break
+            if stats.status in (Status.INFEASIBLE, Status.UNBOUNDED) and (
+                alt_stats.status == stats.status
+            ):
+                break
+        return replace(stats, attempts=tuple(attempts))
+
+    @property
+    def objective_value(self) -> float:
+        """Scaled objective of the last solution (``OBJECTIVE_SCALE`` units)."""
+        assert self._x is not None and self.data is not None
+        return self.data.objective(self._x)
+
+    def solution(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(weights, trades)`` of the last solve as numpy arrays."""
+        assert self._x is not None and self.data is not None
+        assert self._holdings is not None
+        w = self._x[self.data.blocks["w"]].copy()
+        return w, w - self._holdings
+
+
+def native_route(requested: str, conic: bool = False) -> tuple[str, str]:
+    """Return the native solver for ``requested`` and why."""
+    name = requested.upper()
+    if conic and name == "AUTO":
+        return (
+            "CLARABEL",
+            "problem has conic terms (power, AMM or TE cap): SOCP, Clarabel "
+            "interior point on the directly assembled problem",
+        )
+    if name == "AUTO":
+        return (
+            "PIQP",
+            "problem is a QP (linear and quadratic terms only): PIQP interior "
+            "point on the directly assembled QP, accurate in 10-20 iterations at "
+            "any size and warm on re-solves",
+        )
+    if name not in NATIVE_SOLVERS:
+        raise ValueError(name)
+    return name, f"requested solver={requested!r}"

@@ -1,0 +1,282 @@
+"""QP solvers called directly on a :class:`~replicator.problem._qp.QPData`.
+
+Each adapter keeps its solver object between calls. When the sparsity pattern
+of the new data equals the last one, only the changed numbers are passed to the
+solver (``update``); otherwise it is set up again.
+
+* **PIQP** (proximal interior point, the default for QPs): 10-15 iterations
+  whatever the conditioning, and re-solves reuse the symbolic factorization.
+  Measured on the engine benchmark problem (k=10 factor model, budget,
+  long-only, caps, turnover, 5 bp fee): ~5 ms at N=500 and ~0.13 s at N=5,000,
+  objective within 1e-6 of a tight Clarabel solve.
+* **OSQP** (ADMM, warm-started): needs eps ~ 2.5e-2/N^2 for a 1e-4 objective
+  gap, hence hundreds to thousands of iterations on these problems.
+* **Clarabel** (interior point, no warm start): set up on every call; the
+  only native solver of problems with cones (power impact, AMM, TE cap).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from replicator.exceptions import ConfigError
+from replicator.solvers._base import DEFAULT_OPTIONS, Status, osqp_tolerance
+from replicator.typing import FloatArray
+
+__all__ = ["NATIVE_SOLVERS", "NativeOutcome", "make_native_solver"]
+
+INF = 1e30  # OSQP's infinity
+
+
+@dataclass(frozen=True)
+class NativeOutcome:
+    """What one native solve produced."""
+
+    x: FloatArray | None
+    status: Status
+    raw_status: str
+    iterations: int
+    solve_time: float
+    setup_time: float
+
+
+def _pattern(M: sp.csc_matrix) -> tuple[tuple[int, ...], np.ndarray, np.ndarray]:
+    return (M.shape, M.indptr, M.indices)
+
+
+def _same_pattern(a: Any, b: Any) -> bool:
+    return (
+        a is not None
+        and b is not None
+        and a[0] == b[0]
+        and np.array_equal(a[1], b[1])
+        and np.array_equal(a[2], b[2])
+    )
+
+
+def _apply(settings: Any, options: dict[str, Any], solver: str) -> None:
+    for key, value in options.items():
+        if not hasattr(settings, key):
+            raise ConfigError(
+                f"solver_options: {solver} has no setting {key!r}. See the "
+                f"{solver} documentation for its settings."
+            )
+        setattr(settings, key, value)
+
+
+def _not_conic(name: str) -> NativeOutcome:
+    """Outcome of a QP solver handed a conic problem (never routed there)."""
+    return NativeOutcome(None, Status.FAILED, f"{name} cannot solve cones", 0, 0.0, 0.0)
+
+
+class _PIQP:
+    name = "PIQP"
+    warm = True
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = {**DEFAULT_OPTIONS.get("PIQP", {}), **options}
+        self.solver: Any = None
+        self.key: Any = None
+        self.last: dict[str, np.ndarray] = {}
+
+    def _setup(self, d: Any) -> None:
+        import piqp
+
+        s = piqp.SparseSolver()
+        s.settings.verbose = False
+        _apply(s.settings, self.options, self.name)
+        s.setup(d.P, d.q, d.A_eq, d.b_eq, d.A_in, d.l_in, d.u_in, d.x_lower, d.x_upper)
+        self.solver = s
+
+    def solve(self, d: Any) -> NativeOutcome:
+        import piqp
+
+        if d.is_conic:
+            return _not_conic(self.name)
+
+        key = (_pattern(d.P), _pattern(d.A_eq), _pattern(d.A_in))
+        cur = {
+            "P": d.P.data,
+            "A": d.A_eq.data,
+            "G": d.A_in.data,
+            "c": d.q,
+            "b": d.b_eq,
+            "h_l": d.l_in,
+            "h_u": d.u_in,
+            "x_l": d.x_lower,
+            "x_u": d.x_upper,
+        }
+        t0 = time.perf_counter()
+        same = self.solver is not None and all(
+            _same_pattern(a, b) for a, b in zip(key, self.key or (), strict=False)
+        )
+        if not same:
+            self._setup(d)
+        else:
+            changed = {
+                k: v for k, v in cur.items() if not np.array_equal(v, self.last[k])
+            }
+            mats = {"P": d.P, "A": d.A_eq, "G": d.A_in}
+            kw = {k: (mats[k] if k in mats else v) for k, v in changed.items()}
+            if kw:
+                self.solver.update(**kw)
+        self.key, self.last = key, {k: v.copy() for k, v in cur.items()}
+        t1 = time.perf_counter()
+        status = self.solver.solve()
+        t2 = time.perf_counter()
+        info = self.solver.result.info
+        mapped = {
+            piqp.PIQP_SOLVED: Status.OPTIMAL,
+            piqp.PIQP_PRIMAL_INFEASIBLE: Status.INFEASIBLE,
+            piqp.PIQP_DUAL_INFEASIBLE: Status.UNBOUNDED,
+        }.get(status, Status.FAILED)
+        x = np.array(self.solver.result.x, dtype=float) if mapped.usable else None
+        if mapped is not Status.OPTIMAL:
+            self.solver = None  # start afresh after a failure
+        return NativeOutcome(
+            x, mapped, str(status).split(".")[-1], int(info.iter), t2 - t1, t1 - t0
+        )
+
+
+class _OSQP:
+    name = "OSQP"
+    warm = True
+
+    def __init__(self, options: dict[str, Any], n_assets: int) -> None:
+        tol = osqp_tolerance(n_assets)
+        self.options = {
+            **DEFAULT_OPTIONS.get("OSQP", {}),
+            "eps_abs": tol,
+            "eps_rel": tol,
+            "verbose": False,
+            **options,
+        }
+        self.solver: Any = None
+        self.key: Any = None
+        self.last: dict[str, np.ndarray] = {}
+
+    @staticmethod
+    def _stack(d: Any) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray]:
+        bounded = np.flatnonzero(np.isfinite(d.x_lower) | np.isfinite(d.x_upper))
+        eye = sp.identity(d.n_variables, format="csr")[bounded]
+        A = sp.vstack([d.A_eq, d.A_in, eye], format="csc")
+        A.sort_indices()
+        lo = np.concatenate([d.b_eq, d.l_in, d.x_lower[bounded]])
+        hi = np.concatenate([d.b_eq, d.u_in, d.x_upper[bounded]])
+        return A, np.clip(lo, -INF, INF), np.clip(hi, -INF, INF)
+
+    def solve(self, d: Any) -> NativeOutcome:
+        import osqp
+
+        if d.is_conic:
+            return _not_conic(self.name)
+
+        A, lo, hi = self._stack(d)
+        key = (_pattern(d.P), _pattern(A))
+        t0 = time.perf_counter()
+        same = self.solver is not None and all(
+            _same_pattern(a, b) for a, b in zip(key, self.key or (), strict=False)
+        )
+        if not same:
+            self.solver = osqp.OSQP()
+            try:
+                self.solver.setup(d.P, d.q, A, lo, hi, **self.options)
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"solver_options: OSQP rejected them: {exc}") from exc
+        else:
+            kw: dict[str, Any] = {"q": d.q, "l": lo, "u": hi}
+            if not np.array_equal(d.P.data, self.last["P"]):
+                kw["Px"] = d.P.data
+            if not np.array_equal(A.data, self.last["A"]):
+                kw["Ax"] = A.data
+            self.solver.update(**kw)
+        self.key, self.last = key, {"P": d.P.data.copy(), "A": A.data.copy()}
+        t1 = time.perf_counter()
+        res = self.solver.solve(raise_error=False)
+        t2 = time.perf_counter()
+        raw = str(res.info.status)
+        mapped = {
+            "solved": Status.OPTIMAL,
+            "solved inaccurate": Status.OPTIMAL_INACCURATE,
+            "primal infeasible": Status.INFEASIBLE,
+            "primal infeasible inaccurate": Status.INFEASIBLE,
+            "dual infeasible": Status.UNBOUNDED,
+            "dual infeasible inaccurate": Status.UNBOUNDED,
+        }.get(raw, Status.FAILED)
+        x = np.array(res.x, dtype=float) if mapped.usable else None
+        if mapped is not Status.OPTIMAL:
+            self.solver = None
+        return NativeOutcome(x, mapped, raw, int(res.info.iter), t2 - t1, t1 - t0)
+
+
+class _Clarabel:
+    name = "CLARABEL"
+    warm = False
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = {**DEFAULT_OPTIONS.get("CLARABEL", {}), **options}
+
+    def solve(self, d: Any) -> NativeOutcome:
+        import clarabel
+
+        t0 = time.perf_counter()
+        lo_b, hi_b = np.isfinite(d.x_lower), np.isfinite(d.x_upper)
+        lo_r, hi_r = np.isfinite(d.l_in), np.isfinite(d.u_in)
+        eye = sp.identity(d.n_variables, format="csr")
+        A = sp.vstack(
+            [d.A_eq, d.A_in[hi_r], -d.A_in[lo_r], eye[hi_b], -eye[lo_b]], format="csc"
+        )
+        b = np.concatenate(
+            [d.b_eq, d.u_in[hi_r], -d.l_in[lo_r], d.x_upper[hi_b], -d.x_lower[lo_b]]
+        )
+        cones = [clarabel.ZeroConeT(int(d.b_eq.size))]
+        n_in = int(b.size - d.b_eq.size)
+        if n_in:
+            cones.append(clarabel.NonnegativeConeT(n_in))
+        if d.is_conic:
+            A = sp.vstack([A, d.A_cone], format="csc")
+            b = np.concatenate([b, d.b_cone])
+            for kind, dim, param, count in d.cones:
+                if kind == "soc":
+                    cones.extend(clarabel.SecondOrderConeT(dim) for _ in range(count))
+                else:
+                    cones.extend(clarabel.PowerConeT(param) for _ in range(count))
+        settings = clarabel.DefaultSettings()
+        settings.verbose = False
+        _apply(settings, self.options, self.name)
+        solver = clarabel.DefaultSolver(d.P, d.q, A, b, cones, settings)
+        t1 = time.perf_counter()
+        sol = solver.solve()
+        t2 = time.perf_counter()
+        raw = str(sol.status)
+        mapped = {
+            "Solved": Status.OPTIMAL,
+            "AlmostSolved": Status.OPTIMAL_INACCURATE,
+            "PrimalInfeasible": Status.INFEASIBLE,
+            "AlmostPrimalInfeasible": Status.INFEASIBLE,
+            "DualInfeasible": Status.UNBOUNDED,
+            "AlmostDualInfeasible": Status.UNBOUNDED,
+        }.get(raw, Status.FAILED)
+        x = np.array(sol.x, dtype=float) if mapped.usable else None
+        return NativeOutcome(x, mapped, raw, int(sol.iterations), t2 - t1, t1 - t0)
+
+
+#: Solvers the native QP path can call.
+NATIVE_SOLVERS = ("PIQP", "OSQP", "CLARABEL")
+
+
+def make_native_solver(name: str, options: dict[str, Any] | None, n_assets: int) -> Any:
+    """Return a stateful adapter for ``name`` (one of :data:`NATIVE_SOLVERS`)."""
+    opts = dict(options or {})
+    if name == "PIQP":
+        return _PIQP(opts)
+    if name == "OSQP":
+        return _OSQP(opts, n_assets)
+    if name == "CLARABEL":
+        return _Clarabel(opts)
+    raise ValueError(name)
