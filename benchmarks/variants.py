@@ -210,6 +210,7 @@ def build(
     solver_options: dict[str, Any] | None = None,
     *,
     fallback: bool = False,
+    backend: str = "auto",
 ) -> Setup:
     """Configure a Replicator for ``variant`` on ``problem`` (not yet solved)."""
     if variant not in VARIANTS:
@@ -241,5 +242,6 @@ def build(
         solver=solver,
         solver_options=solver_options,
         fallback=fallback,
+        backend=backend,
     )
     return Setup(problem, variant, model, cap)
