@@ -367,9 +367,11 @@ class Replicator:
         k = self.risk.factors_.n_factors
         cp_ = self._compiled
         native = self.uses_native()
+        cost_weight = 1.0 / (self.risk_aversion * self.horizon)
         if (
             cp_ is None
             or getattr(cp_, "native", False) != native
+            or cp_.cost_weight != cost_weight  # risk_aversion/horizon changed
             or not cp_.assets.equals(snapshot.assets)
             or cp_.returns_only != snapshot.returns_only
             or self.risk.capacity < k
@@ -383,7 +385,7 @@ class Replicator:
                     self.constraints,
                     snapshot,
                     n_factors=k,
-                    cost_weight=1.0 / (self.risk_aversion * self.horizon),
+                    cost_weight=cost_weight,
                 )
                 self.n_compilations_ += 1
                 return self._compiled

@@ -116,8 +116,8 @@ class TrackingErrorLimit(Constraint):
 
         Hard: the second-order cone ``(sqrt(h), y - g, z - s b_s)`` with
         ``h = TE_max^2 - c0``. Soft: ``h`` gains a priced slack ``sigma`` and the
-        rotated cone ``(h/mu + mu, 2 v, h/mu - mu)`` (``mu = TE_max^2``, which
-        keeps every entry of the order of ``TE^2``) holds ``||v||^2 <= h``.
+        rotated cone ``(h/mu + mu, 2 v, h/mu - mu)`` (``mu = TE_max``, which
+        keeps every entry of the order of ``TE``) holds ``||v||^2 <= h``.
         The risk model's ``y = G w`` and ``z = s w`` blocks are reused.
         """
         risk = getattr(self, "_risk", None)
@@ -138,7 +138,7 @@ class TrackingErrorLimit(Constraint):
             radius = np.sqrt(h) if h >= 0 else h
             qp.cone("soc", [({}, radius), ({"y": ky}, -g), ({"z": kz}, -sb)])
             return
-        mu = max(cap2, 1e-12)
+        mu = max(float(self.max_te), 1e-6)
         sigma = qp.slack(1, price)
         per_mu = {sigma: np.array([-1.0 / mu])}
         qp.cone(

@@ -86,6 +86,7 @@ class CompiledProblem:
             list(costs),
             list(constraints),
         )
+        self.cost_weight = float(cost_weight)
         self.assets = snapshot.assets
         self.returns_only = snapshot.returns_only
         n = snapshot.n_assets
