@@ -128,6 +128,23 @@ def test_new_universe_recompiles(medium):
     assert model.n_compilations_ == 2
 
 
+@pytest.mark.parametrize("backend", ["native", "cvxpy"])
+def test_changing_risk_aversion_recompiles(medium, backend):
+    kw = dict(
+        returns=medium.returns, benchmark=medium.benchmark, holdings=medium.holdings
+    )
+    model = basic_model(backend=backend, costs=[rp.costs.ProportionalFee(bps=50)])
+    model.solve(**kw)
+    model.risk_aversion = 1.0
+    res = model.solve(**kw)
+    assert model.n_compilations_ == 2
+    fresh = basic_model(
+        backend=backend, costs=[rp.costs.ProportionalFee(bps=50)], risk_aversion=1.0
+    ).solve(**kw)
+    np.testing.assert_allclose(res.weights, fresh.weights, atol=1e-6)
+    assert res.objective == pytest.approx(fresh.objective, rel=1e-6)
+
+
 def test_ex_ante_te_matches_numpy(medium):
     model = basic_model(risk=rp.risk.SampleCovariance())
     res = model.solve(
