@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 
 import cvxpy as cp
 import numpy as np
@@ -28,7 +29,13 @@ from replicator.costs._base import Cost
 from replicator.data._snapshot import MarketSnapshot
 from replicator.exceptions import ModelError
 from replicator.risk._base import RiskModel
-from replicator.solvers import SolverStats, Status, choose_solver, run_solver
+from replicator.solvers import (
+    SolverStats,
+    Status,
+    choose_solver,
+    fall_back,
+    run_solver,
+)
 from replicator.terms import Term, Variables
 
 __all__ = ["OBJECTIVE_SCALE", "CompiledProblem"]
@@ -191,31 +198,19 @@ class CompiledProblem:
         stats = run_solver(self.problem, name, reason, options, n_assets=n)
         if stats.status is Status.OPTIMAL or not fallback:
             return stats
-        attempts = list(stats.attempts)
-        for alt in ("CLARABEL", "OSQP", "SCS"):
-            if alt == name or alt not in cp.installed_solvers():
-                continue
-            if alt == "OSQP" and not self.is_qp:
-                continue
-            alt_stats = run_solver(
-                self.problem,
-                alt,
-                f"fallback after {name} returned {stats.raw_status}",
-                None,
-                n_assets=n,
-            )
-            attempts.extend(alt_stats.attempts)
-            if alt_stats.status is Status.OPTIMAL or (
-                alt_stats.status.usable and not stats.status.usable
-            ):
-                stats = alt_stats
-            if stats.status is Status.OPTIMAL:
-                break
-            if stats.status in (Status.INFEASIBLE, Status.UNBOUNDED) and (
-                alt_stats.status == stats.status
-            ):
-                break
-        return replace(stats, attempts=tuple(attempts))
+        installed = cp.installed_solvers()
+        alternatives = [
+            alt
+            for alt in ("CLARABEL", "OSQP", "SCS")
+            if alt != name and alt in installed and (alt != "OSQP" or self.is_qp)
+        ]
+        return fall_back(
+            stats,
+            [
+                partial(run_solver, self.problem, alt, n_assets=n)
+                for alt in alternatives
+            ],
+        )
 
     def solution(self) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(weights, trades)`` of the last solve as numpy arrays."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from functools import partial
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from replicator.constraints._base import Constraint
 from replicator.costs._base import Cost
 from replicator.data._snapshot import MarketSnapshot
 from replicator.risk._base import RiskModel
-from replicator.solvers import SolverStats, Status
+from replicator.solvers import SolverStats, Status, fall_back
 from replicator.solvers._native import NATIVE_SOLVERS, make_native_solver
 from replicator.terms import Term
 
@@ -172,25 +172,15 @@ class NativeProblem:
         stats = self._solve_with(name, reason, options)
         if stats.status is Status.OPTIMAL or not fallback:
             return stats
-        attempts = list(stats.attempts)
-        for alt in () if conic else ("CLARABEL", "PIQP", "OSQP"):
-            if alt == name:
-                continue
-            alt_stats = self._solve_with(
-                alt, f"fallback after {name} returned {stats.raw_status}", None
-            )
-            attempts.extend(alt_stats.attempts)
-            if alt_stats.status is Status.OPTIMAL or (
-                alt_stats.status.usable and not stats.status.usable
-            ):
-                stats = alt_stats
-            if stats.status is Status.OPTIMAL:
-                break
-            if stats.status in (Status.INFEASIBLE, Status.UNBOUNDED) and (
-                alt_stats.status == stats.status
-            ):
-                break
-        return replace(stats, attempts=tuple(attempts))
+        alternatives = (
+            []
+            if conic
+            else [alt for alt in ("CLARABEL", "PIQP", "OSQP") if alt != name]
+        )
+        return fall_back(
+            stats,
+            [partial(self._solve_with, alt, options=None) for alt in alternatives],
+        )
 
     @property
     def objective_value(self) -> float:

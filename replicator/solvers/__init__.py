@@ -8,6 +8,7 @@ from replicator.solvers._base import (
     Status,
     available_solvers,
     choose_solver,
+    fall_back,
     osqp_tolerance,
     run_solver,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "Status",
     "available_solvers",
     "choose_solver",
+    "fall_back",
     "osqp_tolerance",
     "run_solver",
 ]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -22,6 +23,7 @@ __all__ = [
     "Status",
     "available_solvers",
     "choose_solver",
+    "fall_back",
     "osqp_tolerance",
     "run_solver",
 ]
@@ -262,3 +264,31 @@ def run_solver(
         wall_time=wall,
         attempts=(f"{solver}: {raw}",),
     )
+
+
+def fall_back(
+    first: SolverStats, alternatives: Iterable[Callable[[str], SolverStats]]
+) -> SolverStats:
+    """Try ``alternatives`` after a non-optimal ``first`` solve; keep the best.
+
+    Each alternative is called with the reason it runs. A later solve replaces
+    the kept one when it is optimal, or usable where the kept one is not. The
+    chain stops at an optimal solve, or when a second solver confirms
+    infeasibility or unboundedness. ``attempts`` lists every solver tried.
+    """
+    stats, attempts = first, list(first.attempts)
+    reason = f"fallback after {first.solver} returned {first.raw_status}"
+    for solve in alternatives:
+        alt = solve(reason)
+        attempts.extend(alt.attempts)
+        if alt.status is Status.OPTIMAL or (
+            alt.status.usable and not stats.status.usable
+        ):
+            stats = alt
+        if stats.status is Status.OPTIMAL:
+            break
+        if stats.status in (Status.INFEASIBLE, Status.UNBOUNDED) and (
+            alt.status == stats.status
+        ):
+            break
+    return replace(stats, attempts=tuple(attempts))
