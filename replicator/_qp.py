@@ -123,9 +123,6 @@ class Diag:
 
     __rmul__ = __mul__
 
-    def __neg__(self) -> Diag:
-        return Diag(-self.values)
-
 
 def diagonal(values: FloatArray | float, n: int | None = None) -> Diag:
     """Return ``diag(values)``; a scalar with ``n`` gives ``values * I_n``."""

@@ -76,7 +76,6 @@ def _not_conic(name: str) -> NativeOutcome:
 
 class _PIQP:
     name = "PIQP"
-    warm = True
 
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = {**DEFAULT_OPTIONS.get("PIQP", {}), **options}
@@ -145,7 +144,6 @@ class _PIQP:
 
 class _OSQP:
     name = "OSQP"
-    warm = True
 
     def __init__(self, options: dict[str, Any], n_assets: int) -> None:
         tol = osqp_tolerance(n_assets)
@@ -216,7 +214,6 @@ class _OSQP:
 
 class _Clarabel:
     name = "CLARABEL"
-    warm = False
 
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = {**DEFAULT_OPTIONS.get("CLARABEL", {}), **options}
