@@ -34,6 +34,7 @@ from replicator.risk._base import RiskModel
 from replicator.risk._statistical_factor import StatisticalFactor
 from replicator.solvers import Status
 from replicator.solvers._native import NATIVE_SOLVERS
+from replicator.terms import is_conic
 
 __all__ = ["Replicator"]
 
@@ -340,7 +341,7 @@ class Replicator:
                 f"'native', 'cvxpy'. Got {self.backend!r} instead."
             )
         terms = [self.risk, *self.costs, *self.constraints]
-        conic = any(t.problem_class != "qp" for t in terms)
+        conic = is_conic(terms)
         solvers = ("AUTO", "CLARABEL") if conic else ("AUTO", *NATIVE_SOLVERS)
         able = supports_native(terms) and self.solver.upper() in solvers
         if backend == "native" and not able:

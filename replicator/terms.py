@@ -35,6 +35,8 @@ __all__ = [
     "Options",
     "Term",
     "Variables",
+    "is_conic",
+    "tracking_weight",
 ]
 
 
@@ -242,3 +244,22 @@ class Term:
         bounds, linear rows and a diagonal quadratic.
         """
         raise NotImplementedError(f"{type(self).__name__} has no native QP form")
+
+
+def is_conic(terms: Any) -> bool:
+    """Return True when any term is conic (power, AMM or TE-cap cones)."""
+    return any(t.problem_class != "qp" for t in terms)
+
+
+def tracking_weight(constraints: Any, has_costs: bool, cost_weight: float) -> float:
+    """Weight of ``TE^2`` in the objective (both problem paths use it).
+
+    With a hard tracking-error cap and some cost the objective is the cost,
+    and ``TE^2`` stays only as a tie-breaker of weight ``1e-4 / (lambda H)``;
+    otherwise the weight is 1.
+    """
+    capped = any(
+        getattr(k, "caps_tracking_error", False) and not getattr(k, "is_soft", False)
+        for k in constraints
+    )
+    return 1e-4 * cost_weight if capped and has_costs else 1.0

@@ -36,7 +36,7 @@ from replicator.solvers import (
     fall_back,
     run_solver,
 )
-from replicator.terms import Term, Variables
+from replicator.terms import Term, Variables, is_conic, tracking_weight
 
 __all__ = ["OBJECTIVE_SCALE", "CompiledProblem"]
 
@@ -105,9 +105,7 @@ class CompiledProblem:
         v = Variables(w, t, self.benchmark, self.holdings)
 
         risk.bind(snapshot, n_factors)
-        conic = any(
-            term.problem_class != "qp" for term in (*self.costs, *self.constraint_terms)
-        )
+        conic = is_conic((*self.costs, *self.constraint_terms))
         routed, _ = choose_solver(not conic, snapshot.n_assets, solver, n_factors)
         #: Interior-point path of a QP: parametrized objective terms become
         #: epigraphs (conic problems keep their form; Clarabel struggled with
@@ -144,7 +142,6 @@ class CompiledProblem:
             cp.multiply(self.blocked, w) == 0,
         ]
         penalties: list[cp.Expression] = []
-        te_is_constrained = False
         for k in self.constraint_terms:
             for lhs, rhs in k.rows(v):
                 _check_convex(k, lhs, "left-hand side")
@@ -156,9 +153,10 @@ class CompiledProblem:
                 penalties.append(penalty)
             else:
                 hard.extend(k.constraints(v))
-                te_is_constrained |= bool(getattr(k, "caps_tracking_error", False))
         # With a TE cap the objective is the cost; TE^2 stays as a tie-breaker.
-        te_weight = 1e-4 * cost_weight if te_is_constrained and cost_exprs else 1.0
+        te_weight = tracking_weight(
+            self.constraint_terms, bool(cost_exprs), cost_weight
+        )
         total_cost = cp.sum(cp.hstack(cost_exprs)) if cost_exprs else cp.Constant(0)
         objective = te_weight * tracking_variance + cost_weight * total_cost
         if penalties:

@@ -31,7 +31,7 @@ from replicator.data._snapshot import MarketSnapshot
 from replicator.risk._base import RiskModel
 from replicator.solvers import SolverStats, Status, fall_back
 from replicator.solvers._native import NATIVE_SOLVERS, make_native_solver
-from replicator.terms import Term
+from replicator.terms import Term, is_conic, tracking_weight
 
 __all__ = ["NativeProblem", "supports_native"]
 
@@ -83,8 +83,10 @@ class NativeProblem:
         self.assets = snapshot.assets
         self.returns_only = snapshot.returns_only
         self.cost_weight = float(cost_weight)
-        conic = any(
-            t.problem_class != "qp" for t in (risk, *self.costs, *self.constraint_terms)
+        conic = is_conic((risk, *self.costs, *self.constraint_terms))
+        #: Weight of TE^2 in the objective (fixed per compiled problem).
+        self.te_weight = tracking_weight(
+            self.constraint_terms, bool(self.costs), self.cost_weight
         )
         #: Rows of the risk factor ``G`` (``N`` for a dense covariance).
         self.n_factor_rows = int(n_factors)
@@ -111,14 +113,7 @@ class NativeProblem:
         blocked = ~np.asarray(snapshot.investable, dtype=bool)
         if blocked.any():
             qp.fix("w", blocked, 0.0)
-        # With a hard TE cap the objective is the cost; TE^2 is a tie-breaker.
-        capped = any(
-            getattr(k, "caps_tracking_error", False)
-            and not getattr(k, "is_soft", False)
-            for k in self.constraint_terms
-        )
-        te_weight = 1e-4 * self.cost_weight if capped and self.costs else 1.0
-        with qp.weighted(te_weight):
+        with qp.weighted(self.te_weight):
             self.risk.qp(qp, snapshot)  # type: ignore[attr-defined]
         with qp.weighted(self.cost_weight):
             for c in self.costs:
