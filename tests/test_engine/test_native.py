@@ -156,6 +156,7 @@ def hard_cases(u) -> dict[str, Problem]:
     band = 2.0 * float(u.benchmark[top3].sum()) / len(universe)
     moved = (u.holdings - u.benchmark).abs().nlargest(5).index
     budget = [C.FullyInvested()]
+    held = 0.96 * u.holdings / u.holdings.sum()  # 4 % cash before the trade
     d = {"returns": u.returns, "benchmark": u.benchmark, "holdings": u.holdings}
     return {
         # no other budget: the optimum w = b is fully invested, the band binds
@@ -193,6 +194,13 @@ def hard_cases(u) -> dict[str, Problem]:
             [C.FullyInvested(min_cash=0.02, max_cash=0.05), C.LongOnly()],
             **d,
         ),
+        # a hard budget: the cash leg is the constant 0.04 (one row natively);
+        # the limit is a quarter of the way from 0.04 to the turnover reaching b
+        "TurnoverLimit(budget)": _case(
+            C.TurnoverLimit(0.035 + 0.125 * float((u.benchmark - held).abs().sum())),
+            [*budget, C.LongOnly()],
+            **{**d, "holdings": held},
+        ),
         "LiquidityLimit": _case(
             C.LiquidityLimit(0.1, days=2.0), budget, **d, adv=u.adv, nav=1e11
         ),
@@ -212,6 +220,7 @@ SOFT_PENALTY = {
     "GroupBounds": 1e-4,
     "GroupBounds(active)": 1e-3,
     "TurnoverLimit": 1e-5,
+    "TurnoverLimit(budget)": 2e-5,
     "LiquidityLimit": 3e-4,
     "Restricted": 1e-2,
     "NoTrade": 3e-4,
