@@ -16,8 +16,9 @@ finite data) and as ``inf`` by the numpy twin, so that reports ignore them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import cvxpy as cp
@@ -94,12 +95,48 @@ class RowInfo:
         elastic diagnosis.
     active : ndarray of bool
         False for rows that constrain nothing (masked-out assets).
+
+    Notes
+    -----
+    A RowInfo may be shared between reports (see
+    :meth:`Constraint.reuse_row_info`): treat its arrays as read-only.
     """
 
     labels: Sequence[str]
     sign: FloatArray
     scale: FloatArray
     active: BoolArray
+
+    @cached_property
+    def report_scale(self) -> FloatArray | None:
+        """``scale`` as reports use it, or None when every row is in lhs units.
+
+        Non-finite or non-positive entries of ``scale`` read as 1. Computed
+        once per RowInfo, so a shared RowInfo costs nothing per report.
+        """
+        scale = np.asarray(self.scale, dtype=float)
+        usable = np.isfinite(scale) & (scale > 0)
+        clean = np.where(usable, scale, 1.0)
+        if np.all(clean == 1.0):
+            return None
+        return read_only(clean)
+
+
+def read_only(values: np.ndarray) -> np.ndarray:
+    """Flag ``values`` read-only (for arrays shared between reports) and return it."""
+    values.setflags(write=False)
+    return values
+
+
+@lru_cache(maxsize=64)
+def plain_rows(n_rows: int) -> RowInfo:
+    """Shared RowInfo of ``n_rows`` unlabeled, unscaled upper-bound rows."""
+    return RowInfo(
+        labels=("",) * n_rows,
+        sign=read_only(np.ones(n_rows)),
+        scale=read_only(np.ones(n_rows)),
+        active=read_only(np.ones(n_rows, dtype=bool)),
+    )
 
 
 class Constraint(Term):
@@ -137,12 +174,48 @@ class Constraint(Term):
 
     def row_info(self, snapshot: MarketSnapshot, n_rows: int) -> RowInfo:
         """Describe the ``n_rows`` rows of :meth:`evaluate` (default: plain)."""
-        return RowInfo(
-            labels=[""] * n_rows,
-            sign=np.ones(n_rows),
-            scale=np.ones(n_rows),
-            active=np.ones(n_rows, dtype=bool),
-        )
+        return plain_rows(n_rows)
+
+    def reuse_row_info(
+        self,
+        snapshot: MarketSnapshot,
+        n_rows: int,
+        build: Callable[[], RowInfo],
+        depends_on: np.ndarray | None = None,
+    ) -> RowInfo:
+        """Return the RowInfo of the previous report when it still applies.
+
+        For a :meth:`row_info` that depends only on the universe, the row count
+        and (optionally) one array: the RowInfo built last time is returned
+        when the snapshot has the same ``assets`` object (an Index is
+        immutable), the same ``n_rows`` and an equal ``depends_on``; otherwise
+        ``build()`` makes a new one, which is kept for next time.
+
+        Parameters
+        ----------
+        snapshot : MarketSnapshot
+            The snapshot being reported on.
+        n_rows : int
+            Number of rows of :meth:`evaluate`.
+        build : callable
+            Returns a fresh RowInfo; its arrays are flagged read-only.
+        depends_on : ndarray, optional
+            Other data the RowInfo is built from, compared by value.
+        """
+        memo = self.__dict__.get("_row_info_memo")
+        if (
+            memo is not None
+            and memo[0] is snapshot.assets
+            and memo[1] == n_rows
+            and (depends_on is None or np.array_equal(memo[2], depends_on))
+        ):
+            return memo[3]
+        info = build()
+        for values in (info.sign, info.scale, info.active):
+            read_only(values)
+        key = None if depends_on is None else read_only(np.array(depends_on))
+        self._row_info_memo = (snapshot.assets, n_rows, key, info)
+        return info
 
     def attach_risk(self, risk: RiskModel) -> None:
         """Receive the problem's risk model (used by tracking-error limits)."""
@@ -187,14 +260,17 @@ class Constraint(Term):
 
         The reported row is the most violated one; otherwise, among the rows at
         their bound, the one with the largest ``|value|``; otherwise the
-        closest to its bound.
+        closest to its bound. Rows are compared in reported units
+        (``scale * (lhs - rhs)``); inactive rows and rows with an infinite bound
+        are ignored.
         """
         lhs, rhs = self.evaluate(weights, trades, snapshot)
         lhs = np.atleast_1d(np.asarray(lhs, dtype=float))
         rhs = np.atleast_1d(np.asarray(rhs, dtype=float))
         info = self.row_info(snapshot, lhs.size)
         ok = info.active & np.isfinite(rhs)
-        if not ok.any():
+        n_ok = np.count_nonzero(ok)
+        if n_ok == 0:
             return ConstraintReport(
                 name=self.name,
                 value=float("nan"),
@@ -203,24 +279,35 @@ class Constraint(Term):
                 n_binding=0,
                 max_violation=0.0,
             )
-        scale = np.where(np.isfinite(info.scale) & (info.scale > 0), info.scale, 1.0)
-        safe_rhs = np.where(ok, rhs, 0.0)
-        with np.errstate(invalid="ignore"):
-            gap = np.where(ok, (lhs - safe_rhs) * scale, -np.inf)
-        at_bound = ok & (gap >= -tol * (1.0 + np.abs(safe_rhs * scale)))
-        value_all = info.sign * scale * lhs
-        violated = ok & (gap > tol * (1.0 + np.abs(safe_rhs * scale)))
-        if violated.any() or not at_bound.any():
-            r = int(np.argmax(gap))
+        every_row = n_ok == ok.size
+        scale = info.report_scale  # None: every row is in lhs units
+        # gap and bound in reported units; ignored rows get a gap of -inf
+        bound = rhs if every_row else np.where(ok, rhs, 0.0)
+        gap = lhs - bound
+        if scale is not None:
+            gap *= scale
+            bound = bound * scale
+        if not every_row:
+            gap[~ok] = -np.inf
+        slack = tol * (1.0 + np.abs(bound))
+        at_bound = gap >= -slack
+        if not every_row:
+            at_bound &= ok
+        n_binding = np.count_nonzero(at_bound)
+        if n_binding and not np.count_nonzero(gap > slack):
+            # no violation: the row at its bound with the largest |value|
+            values = info.sign * lhs if scale is None else info.sign * scale * lhs
+            r = int(np.where(at_bound, np.abs(values), -np.inf).argmax())
         else:
-            r = int(np.argmax(np.where(at_bound, np.abs(value_all), -np.inf)))
+            r = int(gap.argmax())
         max_gap = float(gap.max())
+        factor = info.sign[r] if scale is None else info.sign[r] * scale[r]
         return ConstraintReport(
             name=self.name,
-            value=float(value_all[r]) + 0.0,  # + 0.0: no negative zeros
-            limit=float(info.sign[r] * scale[r] * rhs[r]) + 0.0,
-            binding=bool(at_bound.any()),
-            n_binding=int(at_bound.sum()),
+            value=float(factor * lhs[r]) + 0.0,  # + 0.0: no negative zeros
+            limit=float(factor * rhs[r]) + 0.0,
+            binding=bool(n_binding),
+            n_binding=int(n_binding),
             max_violation=max(max_gap, 0.0),
             where=info.labels[r],
         )

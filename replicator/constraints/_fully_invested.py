@@ -6,7 +6,7 @@ import cvxpy as cp
 import numpy as np
 
 from replicator._qp import QPBuilder
-from replicator.constraints._base import Constraint, RowInfo
+from replicator.constraints._base import Constraint, RowInfo, read_only
 from replicator.data._snapshot import MarketSnapshot
 from replicator.exceptions import ConfigError
 from replicator.terms import Interval, Variables
@@ -105,9 +105,13 @@ class FullyInvested(Constraint):
 
     def row_info(self, snapshot: MarketSnapshot, n_rows: int) -> RowInfo:
         """Describe the upper and the lower bound of the invested weight."""
-        return RowInfo(
-            labels=["upper", "lower"],
-            sign=np.array([1.0, -1.0]),
-            scale=np.ones(2),
-            active=np.ones(2, dtype=bool),
-        )
+        return _BAND_ROWS
+
+
+#: The two rows of every FullyInvested (shared, read-only).
+_BAND_ROWS = RowInfo(
+    labels=("upper", "lower"),
+    sign=read_only(np.array([1.0, -1.0])),
+    scale=read_only(np.ones(2)),
+    active=read_only(np.ones(2, dtype=bool)),
+)

@@ -61,10 +61,14 @@ class LongOnly(Constraint):
         return -w, np.zeros_like(w)
 
     def row_info(self, snapshot: MarketSnapshot, n_rows: int) -> RowInfo:
-        """One lower-bound row per asset."""
-        return RowInfo(
-            labels=asset_labels(snapshot),
-            sign=-np.ones(n_rows),
-            scale=np.ones(n_rows),
-            active=np.ones(n_rows, dtype=bool),
+        """One lower-bound row per asset (shared while the universe is the same)."""
+        return self.reuse_row_info(
+            snapshot,
+            n_rows,
+            lambda: RowInfo(
+                labels=asset_labels(snapshot),
+                sign=-np.ones(n_rows),
+                scale=np.ones(n_rows),
+                active=np.ones(n_rows, dtype=bool),
+            ),
         )

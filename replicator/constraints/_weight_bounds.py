@@ -148,12 +148,22 @@ class WeightBounds(Constraint):
         return np.concatenate([x, -x]), np.concatenate([hi, -lo])
 
     def row_info(self, snapshot: MarketSnapshot, n_rows: int) -> RowInfo:
-        """Upper rows then lower rows, one per asset."""
+        """Upper rows then lower rows, one per asset.
+
+        The RowInfo depends only on the universe and the bounded assets, so it
+        is shared between reports while those stay the same.
+        """
         n = snapshot.n_assets
         bounded = self._bounded(snapshot)
-        return RowInfo(
-            labels=asset_labels(snapshot, "upper") + asset_labels(snapshot, "lower"),
-            sign=np.concatenate([np.ones(n), -np.ones(n)]),
-            scale=np.ones(2 * n),
-            active=np.concatenate([bounded, bounded]),
+        return self.reuse_row_info(
+            snapshot,
+            n_rows,
+            lambda: RowInfo(
+                labels=asset_labels(snapshot, "upper")
+                + asset_labels(snapshot, "lower"),
+                sign=np.concatenate([np.ones(n), -np.ones(n)]),
+                scale=np.ones(2 * n),
+                active=np.concatenate([bounded, bounded]),
+            ),
+            depends_on=bounded,
         )
