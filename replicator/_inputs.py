@@ -11,12 +11,12 @@ import pandas as pd
 from replicator.data._align import memo, positions, take
 from replicator.data._snapshot import MarketSnapshot
 from replicator.data._validate import (
-    check_nonnegative,
+    check_nonnegative_values,
     format_items,
     require_aligned,
     require_subset,
     str_index,
-    validate_weights,
+    weight_values,
 )
 from replicator.exceptions import DataError
 
@@ -91,32 +91,33 @@ def build_snapshot(
             )
         require_aligned(returns.index, bench_returns.index, "returns", "benchmark")
         assets = universe_idx if universe_idx is not None else returns.columns
-        bench_w = pd.Series(0.0, index=assets)
+        bench_w = (np.zeros(len(assets)), assets)
     else:
         bench_returns = None
-        bench_w = validate_weights(benchmark, "benchmark weights", sum_to_one=True)
+        bench_w = weight_values(benchmark, "benchmark weights", sum_to_one=True)
+        b_values, b_labels = bench_w
         # Zero-weight constituents are not modelled. Masks instead of a filtered
         # copy keep the input's Index object, on which alignment is memoized.
-        nonzero = bench_w.to_numpy() != 0
+        nonzero = b_values != 0
         if known is not None:
-            lacking = (positions(bench_w.index, known) < 0) & nonzero
+            lacking = (positions(b_labels, known) < 0) & nonzero
             if lacking.any():
                 require_subset(
-                    bench_w.index[lacking], known, "benchmark weights", "the returns"
+                    b_labels[lacking], known, "benchmark weights", "the returns"
                 )
         if universe_idx is not None:
-            outside = (positions(bench_w.index, universe_idx) < 0) & nonzero
+            outside = (positions(b_labels, universe_idx) < 0) & nonzero
             assets = (
                 universe_idx
                 if not outside.any()
-                else universe_idx.append(bench_w.index[outside].sort_values())
+                else universe_idx.append(b_labels[outside].sort_values())
             )
         else:
-            assets = bench_w.index if nonzero.all() else bench_w.index[nonzero]
+            assets = b_labels if nonzero.all() else b_labels[nonzero]
 
     if holdings is not None:
-        hold = validate_weights(holdings, "holdings")
-        unknown = memo("difference", pd.Index.difference, hold.index, assets)
+        hold = weight_values(holdings, "holdings")
+        unknown = memo("difference", pd.Index.difference, hold[1], assets)
         if len(unknown):
             if known is not None and len(unknown.difference(known)) == 0:
                 assets = assets.append(unknown)
@@ -128,7 +129,7 @@ def build_snapshot(
                     "the positions."
                 )
     else:
-        hold = pd.Series(dtype=float)
+        hold = (np.zeros(0), pd.Index([], dtype=object))
     assets = str_index(assets)
 
     investable = (
@@ -139,12 +140,12 @@ def build_snapshot(
     snap_kwargs: dict[str, Any] = {}
     for label, series in (("adv", adv), ("prices", prices)):
         if series is not None:
-            s = validate_weights(series, label)
-            check_nonnegative(s, label)
+            s = weight_values(series, label)
+            check_nonnegative_values(*s, label)
             snap_kwargs[label] = _aligned(s, assets, np.nan)
     if volatility is not None:
-        s = validate_weights(volatility, "volatility")
-        check_nonnegative(s, "volatility")
+        s = weight_values(volatility, "volatility")
+        check_nonnegative_values(*s, "volatility")
         snap_kwargs["volatility"] = _aligned(s, assets, np.nan)
     elif returns is not None and len(returns) > 1:
         cols = assets.intersection(returns.columns)
@@ -181,9 +182,12 @@ def build_snapshot(
     return snapshot, bench_returns
 
 
-def _aligned(s: pd.Series, assets: pd.Index, fill: float) -> np.ndarray:
-    """``s.reindex(assets)`` as floats, with ``fill`` for absent tickers."""
-    return take(s.to_numpy(dtype=float), positions(assets, s.index), fill)
+def _aligned(
+    s: tuple[np.ndarray, pd.Index], assets: pd.Index, fill: float
+) -> np.ndarray:
+    """``(values, labels)`` reindexed on ``assets``, ``fill`` for absent tickers."""
+    values, labels = s
+    return take(values, positions(assets, labels), fill)
 
 
 def is_return_series(benchmark: pd.Series, returns: pd.DataFrame | None) -> bool:

@@ -141,6 +141,23 @@ def _dense_pattern(rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
     return r, c
 
 
+def _vector(x: FloatArray | float, n: int) -> np.ndarray:
+    """``x`` broadcast to a float vector of length ``n``."""
+    if np.ndim(x) == 0:
+        return np.full(n, float(x))  # type: ignore[arg-type]
+    return np.broadcast_to(np.asarray(x, dtype=float), (n,))
+
+
+@lru_cache(maxsize=16)
+def _diagonal_pattern(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSC ``indices`` and ``indptr`` of an ``n x n`` diagonal.
+
+    Shared between builds (never written; the solvers' bindings need
+    writeable arrays, so they are not flagged read-only).
+    """
+    return np.arange(n, dtype=np.int32), np.arange(n + 1, dtype=np.int32)
+
+
 class _Rows:
     """Triplets of one row family (equalities or inequalities)."""
 
@@ -163,8 +180,8 @@ class _Rows:
             self.rows.append(r + self.n)
             self.cols.append(c)
             self.vals.append(v)
-        self.lo.append(np.broadcast_to(np.asarray(lo, dtype=float), (n_rows,)))
-        self.hi.append(np.broadcast_to(np.asarray(hi, dtype=float), (n_rows,)))
+        self.lo.append(_vector(lo, n_rows))
+        self.hi.append(_vector(hi, n_rows))
         self.n += n_rows
 
     def matrix(
@@ -231,6 +248,8 @@ class QPBuilder:
         self.scale = scale
         self._cache = cache
         self._sizes: dict[str, int] = {}
+        self._offsets: dict[str, int] = {}
+        self._nx = 0
         self._lower: dict[str, np.ndarray] = {}
         self._upper: dict[str, np.ndarray] = {}
         self._diag: dict[str, np.ndarray] = {}
@@ -255,6 +274,8 @@ class QPBuilder:
         if name in self._sizes:
             raise ValueError(f"QP block {name!r} declared twice")
         self._sizes[name] = int(size)
+        self._offsets[name] = self._nx
+        self._nx += int(size)
         self._lower[name] = np.full(size, -np.inf)
         self._upper[name] = np.full(size, np.inf)
         self._diag[name] = np.zeros(size)
@@ -439,8 +460,8 @@ class QPBuilder:
         self, coefs: Coefs, lo: FloatArray | float, hi: FloatArray | float, upper: bool
     ) -> None:
         pieces, n_rows = self._pieces(coefs)
-        lo = np.broadcast_to(np.asarray(lo, dtype=float), (n_rows,))
-        hi = np.broadcast_to(np.asarray(hi, dtype=float), (n_rows,))
+        lo = _vector(lo, n_rows)
+        hi = _vector(hi, n_rows)
         keep = np.isfinite(lo) | np.isfinite(hi)
         if not keep.all():
             # A row unbounded on both sides constrains nothing: drop it (the
@@ -465,12 +486,7 @@ class QPBuilder:
 
     # ------------------------------------------------------------- assembly
     def _offsets_for(self, name: str) -> int:
-        off = 0
-        for b, size in self._sizes.items():
-            if b == name:
-                return off
-            off += size
-        raise KeyError(name)
+        return self._offsets[name]
 
     def _pieces(
         self, coefs: Coefs
@@ -514,8 +530,7 @@ class QPBuilder:
         nx = off
         S = self.scale
         diag = np.concatenate([self._diag[b] for b in names])
-        idx = np.arange(nx)
-        P = sp.csc_matrix((2.0 * S * diag, idx, np.arange(nx + 1)), shape=(nx, nx))
+        P = sp.csc_matrix((2.0 * S * diag, *_diagonal_pattern(nx)), shape=(nx, nx))
         q = S * np.concatenate([self._lin[b] for b in names])
         A_eq, b_eq, _ = self._eq.matrix(nx, self._cache, "eq")
         A_in, l_in, u_in = self._in.matrix(nx, self._cache, "in")

@@ -92,10 +92,11 @@ class MarketSnapshot:
         from replicator.exceptions import DataError
 
         if isinstance(values, pd.Series):
+            from replicator.data._align import positions
             from replicator.data._validate import str_index
 
             labels = str_index(values.index)
-            where = self.assets.get_indexer(labels)
+            where = positions(labels, self.assets)
             if (where < 0).any():
                 unknown = labels[where < 0]
                 raise DataError(

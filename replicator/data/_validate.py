@@ -18,16 +18,19 @@ from replicator.exceptions import (
     MissingAssetsError,
     NaNError,
 )
+from replicator.typing import FloatArray
 
 __all__ = [
     "check_no_duplicates",
     "check_nonnegative",
+    "check_nonnegative_values",
     "ensure_frame",
     "ensure_series",
     "format_items",
     "str_index",
     "validate_returns",
     "validate_weights",
+    "weight_values",
 ]
 
 WEIGHT_SUM_TOL = 1e-4
@@ -125,10 +128,10 @@ def check_no_duplicates(index: pd.Index, name: str, what: str = "tickers") -> No
 
 def check_finite(values: pd.DataFrame | pd.Series, name: str) -> None:
     """Raise a NaNError naming the first offending tickers and dates."""
-    arr = np.asarray(values, dtype=float)
-    bad = ~np.isfinite(arr)
-    if not bad.any():
+    arr = values.to_numpy(dtype=float)
+    if np.isfinite(arr).all():
         return
+    bad = ~np.isfinite(arr)
     if isinstance(values, pd.DataFrame):
         cols = values.columns[bad.any(axis=0)]
         rows = values.index[bad.any(axis=1)]
@@ -188,6 +191,37 @@ def validate_returns(returns: object, name: str = "returns") -> pd.DataFrame:
     return frame
 
 
+def weight_values(
+    weights: object,
+    name: str,
+    *,
+    sum_to_one: bool = False,
+    tol: float = WEIGHT_SUM_TOL,
+) -> tuple[FloatArray, pd.Index]:
+    """Validate a vector indexed by ticker; return its values and string labels.
+
+    The checks of :func:`validate_weights` without building a Series (the
+    per-solve path: a float64 Series is neither converted nor copied, and the
+    values returned may be a read-only view of it).
+    """
+    if isinstance(weights, pd.Series) and weights.dtype == np.float64:
+        values, labels = weights.to_numpy(), str_index(weights.index)
+    else:
+        s = ensure_series(weights, name)
+        values, labels = s.to_numpy(), str_index(s.index)
+    check_no_duplicates(labels, name, "tickers")
+    if not np.isfinite(values).all():
+        check_finite(pd.Series(values, index=labels), name)
+    if sum_to_one:
+        total = float(values.sum())
+        if abs(total - 1.0) > tol:
+            raise DataError(
+                f"{name} must sum to 1 (within {tol:g}); they sum to {total:.6g}. "
+                "Normalize them (w / w.sum()) or check for missing constituents."
+            )
+    return values, labels
+
+
 def validate_weights(
     weights: object,
     name: str,
@@ -213,18 +247,14 @@ def validate_weights(
     Series
         The weights as float, with string labels.
     """
-    s = ensure_series(weights, name)
-    s.index = str_index(s.index)
-    check_no_duplicates(s.index, name, "tickers")
-    check_finite(s, name)
-    if sum_to_one:
-        total = float(s.sum())
-        if abs(total - 1.0) > tol:
-            raise DataError(
-                f"{name} must sum to 1 (within {tol:g}); they sum to {total:.6g}. "
-                "Normalize them (w / w.sum()) or check for missing constituents."
-            )
-    return s
+    values, labels = weight_values(weights, name, sum_to_one=sum_to_one, tol=tol)
+    return pd.Series(values, index=labels, copy=True)
+
+
+def check_nonnegative_values(values: FloatArray, labels: pd.Index, name: str) -> None:
+    """Raise a DataError if any of ``values`` (labelled ``labels``) is negative."""
+    if (values < 0).any():
+        check_nonnegative(pd.Series(values, index=labels), name)
 
 
 def require_subset(

@@ -91,13 +91,14 @@ class RiskFactors:
 
     def subset(self, assets: pd.Index) -> RiskFactors:
         """Return the factors restricted and reordered to ``assets``."""
-        if assets is self.assets or (
-            len(assets) == len(self.assets) and assets.equals(self.assets)
-        ):
+        if assets is self.assets:
             return self
         cached = getattr(self, "_subset_cache", None)
         if cached is not None and cached[0] is assets:
             return cached[1]
+        if len(assets) == len(self.assets) and assets.equals(self.assets):
+            object.__setattr__(self, "_subset_cache", (assets, self))
+            return self
         missing = assets.difference(self.assets)
         if len(missing):
             raise MissingAssetsError(

@@ -50,12 +50,13 @@ def _pattern(M: sp.csc_matrix) -> tuple[tuple[int, ...], np.ndarray, np.ndarray]
 
 
 def _same_pattern(a: Any, b: Any) -> bool:
+    """Equal shapes and index arrays (the builder reuses the arrays: ``is``)."""
     return (
         a is not None
         and b is not None
         and a[0] == b[0]
-        and np.array_equal(a[1], b[1])
-        and np.array_equal(a[2], b[2])
+        and (a[1] is b[1] or np.array_equal(a[1], b[1]))
+        and (a[2] is b[2] or np.array_equal(a[2], b[2]))
     )
 
 
@@ -99,17 +100,7 @@ class _PIQP:
             return _not_conic(self.name)
 
         key = (_pattern(d.P), _pattern(d.A_eq), _pattern(d.A_in))
-        cur = {
-            "P": d.P.data,
-            "A": d.A_eq.data,
-            "G": d.A_in.data,
-            "c": d.q,
-            "b": d.b_eq,
-            "h_l": d.l_in,
-            "h_u": d.u_in,
-            "x_l": d.x_lower,
-            "x_u": d.x_upper,
-        }
+        mats = {"P": d.P, "A": d.A_eq, "G": d.A_in}
         t0 = time.perf_counter()
         same = self.solver is not None and all(
             _same_pattern(a, b) for a, b in zip(key, self.key or (), strict=False)
@@ -117,14 +108,23 @@ class _PIQP:
         if not same:
             self._setup(d)
         else:
-            changed = {
-                k: v for k, v in cur.items() if not np.array_equal(v, self.last[k])
+            # Vectors are cheap to pass; a matrix only when its numbers changed
+            # (PIQP then rescales the problem).
+            kw: dict[str, Any] = {
+                k: M
+                for k, M in mats.items()
+                if not np.array_equal(M.data, self.last[k])
             }
-            mats = {"P": d.P, "A": d.A_eq, "G": d.A_in}
-            kw = {k: (mats[k] if k in mats else v) for k, v in changed.items()}
-            if kw:
-                self.solver.update(**kw)
-        self.key, self.last = key, {k: v.copy() for k, v in cur.items()}
+            self.solver.update(
+                c=d.q,
+                b=d.b_eq,
+                h_l=d.l_in,
+                h_u=d.u_in,
+                x_l=d.x_lower,
+                x_u=d.x_upper,
+                **kw,
+            )
+        self.key, self.last = key, {k: M.data.copy() for k, M in mats.items()}
         t1 = time.perf_counter()
         status = self.solver.solve()
         t2 = time.perf_counter()
