@@ -37,6 +37,7 @@ gets a non-negative slack priced in the objective, which is exactly the
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -206,16 +207,20 @@ class _Rows:
             and np.array_equal(hit[1], r)
             and np.array_equal(hit[2], c)
         ):
-            perm, indices, indptr = hit[3:]
+            # Same pattern: a shallow copy of the last matrix with new numbers
+            # (its index arrays are shared, never written).
+            perm, template = hit[3], hit[4]
+            A = copy.copy(template)
+            A.data = v[perm]
         else:
             perm = np.lexsort((r, c))
             indices = r[perm].astype(np.int32)
             counts = np.bincount(c, minlength=nx)
             indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+            A = sp.csc_matrix((v[perm], indices, indptr), shape=(self.n, nx))
+            A.has_sorted_indices = True
             if cache is not None:
-                cache[key] = ((self.n, nx), r, c, perm, indices, indptr)
-        A = sp.csc_matrix((v[perm], indices, indptr), shape=(self.n, nx))
-        A.has_sorted_indices = True
+                cache[key] = ((self.n, nx), r, c, perm, A)
         lo = np.concatenate(self.lo)
         hi = np.concatenate(self.hi)
         return A, lo, hi

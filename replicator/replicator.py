@@ -404,6 +404,10 @@ class Replicator:
 
     def solve_snapshot(self, snapshot: MarketSnapshot) -> ReplicationResult:
         """Solve a prepared snapshot (the risk model must be fitted)."""
+        with snapshot.solving():
+            return self._solve_snapshot(snapshot)
+
+    def _solve_snapshot(self, snapshot: MarketSnapshot) -> ReplicationResult:
         compiled = self.compiled_for(snapshot)
         compiled.update(snapshot)
         stats = compiled.solve(self.solver, self.solver_options, fallback=self.fallback)
@@ -455,7 +459,7 @@ class Replicator:
                 "weights may be off the optimum; tighten solver_options or use "
                 "solver='CLARABEL'.",
                 InaccurateSolutionWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         w, t = solved.solution()
         from replicator._attribution import build_result

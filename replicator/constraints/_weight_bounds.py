@@ -81,7 +81,13 @@ class WeightBounds(Constraint):
         return self.lower, self.upper
 
     def _bounds(self, snapshot: MarketSnapshot) -> tuple[FloatArray, FloatArray]:
-        """Per-asset ``(lower, upper)`` with infinite entries where unbounded."""
+        """Per-asset ``(lower, upper)`` with infinite entries where unbounded.
+
+        Computed once per solve (assembly, result and report share it).
+        """
+        return snapshot.solve_memo(self, "bounds", lambda: self._new_bounds(snapshot))
+
+    def _new_bounds(self, snapshot: MarketSnapshot) -> tuple[FloatArray, FloatArray]:
         cls = type(self).__name__
         lower, upper = self._limits()
         lo = snapshot.align(lower, f"{cls}.lower", -np.inf)

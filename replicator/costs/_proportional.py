@@ -59,6 +59,9 @@ class ProportionalFee(Cost):
         self.sell_bps = sell_bps
 
     def _rates(self, snapshot: MarketSnapshot) -> tuple[FloatArray, FloatArray]:
+        return snapshot.solve_memo(self, "rates", lambda: self._new_rates(snapshot))
+
+    def _new_rates(self, snapshot: MarketSnapshot) -> tuple[FloatArray, FloatArray]:
         rates = []
         for side in ("buy_bps", "sell_bps"):
             pname = "bps" if getattr(self, side) is None else side

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from replicator.typing import BoolArray, FloatArray
+
+T = TypeVar("T")
 
 __all__ = ["MarketSnapshot"]
 
@@ -71,6 +75,40 @@ class MarketSnapshot:
     def n_assets(self) -> int:
         """Number of modelled assets."""
         return len(self.assets)
+
+    @contextmanager
+    def solving(self) -> Iterator[MarketSnapshot]:
+        """Mark one solve: :meth:`solve_memo` reuses values inside it only.
+
+        Between entering and leaving, no user code runs, so a term's
+        parameters cannot change and a value derived from them and from this
+        snapshot can be computed once (for the assembly, the result and the
+        reports). Outside, every call computes afresh.
+        """
+        object.__setattr__(self, "_solve_cache", {})
+        try:
+            yield self
+        finally:
+            object.__setattr__(self, "_solve_cache", None)
+
+    def solve_memo(self, owner: object, key: str, compute: Callable[[], T]) -> T:
+        """Return ``compute()``, computed once per solve for ``(owner, key)``.
+
+        Arrays in the value are flagged read-only (it is shared by callers).
+        See :meth:`solving`.
+        """
+        cache = self.__dict__.get("_solve_cache")
+        if cache is None:
+            return compute()
+        k = (id(owner), key)
+        hit = cache.get(k)
+        if hit is None:
+            value = compute()
+            for arr in value if isinstance(value, tuple) else (value,):
+                if isinstance(arr, np.ndarray):
+                    arr.setflags(write=False)
+            hit = cache[k] = (owner, value)  # the owner kept alive: ids stay unique
+        return hit[1]
 
     def align(self, values: float | pd.Series, name: str, default: float) -> FloatArray:
         """Broadcast a scalar or reindex a Series onto ``assets``.
