@@ -272,18 +272,18 @@ def fall_back(
     """Try ``alternatives`` after a non-optimal ``first`` solve; keep the best.
 
     Each alternative is called with the reason it runs. A later solve replaces
-    the kept one when it is optimal, or usable where the kept one is not. The
-    chain stops at an optimal solve, or when a second solver confirms
-    infeasibility or unboundedness. ``attempts`` lists every solver tried.
+    the kept one when it is optimal, or when the kept one failed outright; an
+    inaccurate solution never replaces a certificate of infeasibility or
+    unboundedness (only an accurate optimum refutes one). The chain stops at
+    an optimal solve, or when a second solver confirms infeasibility or
+    unboundedness. ``attempts`` lists every solver tried.
     """
     stats, attempts = first, list(first.attempts)
     reason = f"fallback after {first.solver} returned {first.raw_status}"
     for solve in alternatives:
         alt = solve(reason)
         attempts.extend(alt.attempts)
-        if alt.status is Status.OPTIMAL or (
-            alt.status.usable and not stats.status.usable
-        ):
+        if alt.status is Status.OPTIMAL or stats.status is Status.FAILED:
             stats = alt
         if stats.status is Status.OPTIMAL:
             break

@@ -452,3 +452,73 @@ def test_sp500_real_data_solve(sp500_2010):
     # The in-sample realized TE of a 386-name long-only tracker is small.
     active = R[w.index] @ w - index
     assert active.std() * np.sqrt(252) < 0.015
+
+
+# ======================================================= fallback policy
+def _stats(status, solver="S"):
+    from replicator.solvers import SolverStats
+
+    return SolverStats(
+        status, str(status), solver, "test", 1, 0.0, 0.0, 0.0, 0.0,
+        attempts=(f"{solver}: {status}",),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "kept"),
+    [
+        # an inaccurate solution does not refute a certificate ...
+        ("infeasible", ["optimal_inaccurate"], "infeasible"),
+        ("unbounded", ["optimal_inaccurate"], "unbounded"),
+        # ... an accurate optimum does
+        ("infeasible", ["optimal"], "optimal"),
+        # a failed solve is replaced by any usable one, then by an optimal one
+        ("failed", ["optimal_inaccurate"], "optimal_inaccurate"),
+        ("failed", ["optimal_inaccurate", "optimal"], "optimal"),
+        ("failed", ["infeasible"], "infeasible"),
+        ("optimal_inaccurate", ["infeasible"], "optimal_inaccurate"),
+    ],
+)
+def test_fall_back_keeps_the_most_trustworthy_outcome(first, then, kept):
+    from replicator.solvers import Status, fall_back
+
+    chain = [lambda reason, s=s, i=i: _stats(Status(s), f"ALT{i}") for i, s in
+             enumerate(then)]  # fmt: skip
+    out = fall_back(_stats(Status(first), "FIRST"), chain)
+    assert out.status is Status(kept)
+    assert len(out.attempts) == 1 + len(then)
+
+
+def test_inaccurate_fallback_does_not_hide_infeasibility(medium, monkeypatch):
+    """Clarabel proves infeasibility, a first-order solver then returns an
+    inaccurate point: the user gets InfeasibleError, not that point."""
+    from replicator.problem import _builder
+    from replicator.solvers import Status
+
+    real = _builder.run_solver
+
+    def scs_inaccurate(problem, solver, reason, options=None, **kwargs):
+        if solver == "SCS":
+            return _stats(Status.OPTIMAL_INACCURATE, "SCS")
+        return real(problem, solver, reason, options, **kwargs)
+
+    monkeypatch.setattr(_builder, "run_solver", scs_inaccurate)
+    model = rp.Replicator(
+        risk=rp.risk.StatisticalFactor(n_factors=3),
+        constraints=[
+            rp.constraints.FullyInvested(),
+            rp.constraints.LongOnly(),
+            rp.constraints.TrackingErrorLimit(0.01),  # 0.08 at least
+            rp.constraints.TurnoverLimit(0.02),
+        ],
+        backend="cvxpy",
+        solver="CLARABEL",
+    )
+    equal = pd.Series(1.0 / len(medium.benchmark), index=medium.benchmark.index)
+    with pytest.raises(
+        rp.exceptions.InfeasibleError,
+        match=r"^The problem is infeasible: TrackingErrorLimit\(0\.01\) conflicts "
+        r"with TurnoverLimit\(0\.02\)",
+    ) as info:
+        model.solve(returns=medium.returns, benchmark=medium.benchmark, holdings=equal)
+    assert info.value.solver == "CLARABEL"
