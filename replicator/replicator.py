@@ -421,8 +421,20 @@ class Replicator:
             # problem through cvxpy and its solver chain. An inaccurate native
             # solution is kept and warned about instead: compiling the twin on
             # every solve would cost more than it is worth.
-            twin = self._cvxpy_twin(compiled, snapshot)
-            alt = twin.solve("auto", None, fallback=True)
+            try:
+                twin = self._cvxpy_twin(compiled, snapshot)
+                alt = twin.solve("auto", None, fallback=True)
+            except MemoryError:
+                raise SolverFailedError(
+                    f"Every native solver failed ({'; '.join(stats.attempts)}) and "
+                    "the cvxpy fallback ran out of memory "
+                    f"({snapshot.n_assets} assets). The problem may be infeasible "
+                    "or badly scaled: check the limits (e.g. a tracking-error cap "
+                    "far below what the other constraints allow).",
+                    status=str(Status.FAILED),
+                    solver=stats.solver,
+                    date=snapshot.date,
+                ) from None
             attempts = (*stats.attempts, *alt.attempts)
             if alt.status is Status.OPTIMAL or not stats.status.usable:
                 reason = (
@@ -452,7 +464,12 @@ class Replicator:
                 solver=stats.solver,
                 date=snapshot.date,
             )
+        w, t = solved.solution()
+        from replicator._attribution import build_result
+
+        result = build_result(self, solved, snapshot, w, t, stats)
         if stats.status is Status.OPTIMAL_INACCURATE:
+            _check_inaccurate(result, self.constraints, when)
             warnings.warn(
                 f"{stats.solver} returned an inaccurate solution{when} "
                 f"({stats.raw_status} after {stats.iterations} iterations). The "
@@ -461,10 +478,7 @@ class Replicator:
                 InaccurateSolutionWarning,
                 stacklevel=4,
             )
-        w, t = solved.solution()
-        from replicator._attribution import build_result
-
-        return build_result(self, solved, snapshot, w, t, stats)
+        return result
 
     def _cvxpy_twin(
         self, compiled: CompiledProblem | NativeProblem, snapshot: MarketSnapshot
@@ -543,3 +557,44 @@ class Replicator:
             f"Replicator(risk={self.risk!r}, costs={self.costs!r}, "
             f"constraints={self.constraints!r}, risk_aversion={self.risk_aversion!r})"
         )
+
+
+#: Largest violation of a hard constraint, in its reported units (weight,
+#: turnover, tracking error, participation), for which an inaccurate solution is
+#: still returned (with a warning) rather than refused.
+INACCURATE_MAX_VIOLATION = 1e-4
+
+
+def _check_inaccurate(
+    result: ReplicationResult, constraints: Sequence[Constraint], when: str
+) -> None:
+    """Refuse an inaccurate solution that breaks a hard constraint.
+
+    A solver that stops early (e.g. SCS at its iteration limit on an infeasible
+    problem) can report "optimal_inaccurate" at a point far outside the
+    constraints; returning it with a warning would hand the user weights that
+    break their limits.
+    """
+    broken = [
+        r
+        for k, r in zip(constraints, result.constraints, strict=True)
+        if not getattr(k, "is_soft", False)
+        and r.max_violation > INACCURATE_MAX_VIOLATION
+    ]
+    if not broken:
+        return
+    broken.sort(key=lambda r: -r.max_violation)
+    listed = ", ".join(
+        f"{r.name} by {r.max_violation:.3g} (value {r.value:.6g}, limit {r.limit:.6g})"
+        for r in broken
+    )
+    stats = result.stats
+    raise SolverFailedError(
+        f"{stats.solver} returned an inaccurate solution{when} ({stats.raw_status}) "
+        f"that violates {listed}; it is not returned. The problem may be "
+        "infeasible or badly scaled: check those limits "
+        f"(attempts: {'; '.join(stats.attempts)}).",
+        status=str(stats.status),
+        solver=stats.solver,
+        date=result.date,
+    )

@@ -205,7 +205,7 @@ class CompiledProblem:
         return fall_back(
             stats,
             [
-                partial(run_solver, self.problem, alt, n_assets=n)
+                (alt, partial(run_solver, self.problem, alt, n_assets=n))
                 for alt in alternatives
             ],
         )

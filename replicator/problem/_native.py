@@ -174,7 +174,10 @@ class NativeProblem:
         )
         return fall_back(
             stats,
-            [partial(self._solve_with, alt, options=None) for alt in alternatives],
+            [
+                (alt, partial(self._solve_with, alt, options=None))
+                for alt in alternatives
+            ],
         )
 
     @property

@@ -7,7 +7,7 @@ solver (``update``); otherwise it is set up again.
 * **PIQP** (proximal interior point, the default for QPs): 10-15 iterations
   whatever the conditioning, and re-solves reuse the symbolic factorization.
   Measured on the engine benchmark problem (k=10 factor model, budget,
-  long-only, caps, turnover, 5 bp fee): ~5 ms at N=500 and ~0.13 s at N=5,000,
+  long-only, caps, turnover, 5 bp fee): 3-4.5 ms at N=500 and ~0.07 s at N=5,000,
   objective within 1e-6 of a tight Clarabel solve.
 * **OSQP** (ADMM, warm-started): needs eps ~ 2.5e-2/N^2 for a 1e-4 objective
   gap, hence hundreds to thousands of iterations on these problems.

@@ -482,8 +482,8 @@ def _stats(status, solver="S"):
 def test_fall_back_keeps_the_most_trustworthy_outcome(first, then, kept):
     from replicator.solvers import Status, fall_back
 
-    chain = [lambda reason, s=s, i=i: _stats(Status(s), f"ALT{i}") for i, s in
-             enumerate(then)]  # fmt: skip
+    chain = [(f"ALT{i}", lambda reason, s=s, i=i: _stats(Status(s), f"ALT{i}"))
+             for i, s in enumerate(then)]  # fmt: skip
     out = fall_back(_stats(Status(first), "FIRST"), chain)
     assert out.status is Status(kept)
     assert len(out.attempts) == 1 + len(then)
@@ -522,3 +522,86 @@ def test_inaccurate_fallback_does_not_hide_infeasibility(medium, monkeypatch):
     ) as info:
         model.solve(returns=medium.returns, benchmark=medium.benchmark, holdings=equal)
     assert info.value.solver == "CLARABEL"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "tried"),
+    [
+        # Clarabel's certificate: OSQP and SCS cannot refute it, they are skipped
+        ("CLARABEL", ["OSQP", "SCS"], []),
+        # ... an interior-point solver still re-checks it
+        ("CLARABEL", ["SCS", "PIQP"], ["PIQP"]),
+        # a first-order solver's certificate is re-checked by anyone
+        ("OSQP", ["SCS", "CLARABEL"], ["SCS", "CLARABEL"]),
+    ],
+)
+def test_interior_point_certificates_skip_first_order_checks(first, then, tried):
+    from replicator.solvers import Status, fall_back
+
+    called = []
+
+    def solve(name):
+        def run(reason):
+            called.append(name)
+            return _stats(Status.OPTIMAL_INACCURATE, name)
+
+        return run
+
+    out = fall_back(_stats(Status.INFEASIBLE, first), [(n, solve(n)) for n in then])
+    assert called == tried
+    assert out.status is Status.INFEASIBLE and out.solver == first
+
+
+# ============================================ inaccurate and failed fallbacks
+def test_inaccurate_solution_breaking_a_limit_is_refused(medium, monkeypatch):
+    """An early-stopped solver's point outside the constraints is not returned."""
+    from dataclasses import replace
+
+    from replicator.solvers import Status, _native
+
+    real = _native._PIQP.solve
+
+    def off_budget(self, data):
+        out = real(self, data)
+        x = out.x.copy()
+        x[data.blocks["w"]] *= 0.5  # invests half the NAV
+        return replace(out, x=x, status=Status.OPTIMAL_INACCURATE, raw_status="ALMOST")
+
+    monkeypatch.setattr(_native._PIQP, "solve", off_budget)
+    with pytest.raises(
+        SolverFailedError,
+        match=r"^PIQP returned an inaccurate solution \(ALMOST\) that violates "
+        r"FullyInvested\(\) by 0\.5 \(value 0\.5, limit 1\); it is not returned\.",
+    ) as info:
+        basic_model(fallback=False).solve(
+            returns=medium.returns, benchmark=medium.benchmark
+        )
+    assert info.value.status == "optimal_inaccurate"
+
+
+def test_slightly_inaccurate_solution_is_returned_with_a_warning(medium, monkeypatch):
+    from replicator.solvers import Status
+
+    fake_native(monkeypatch, "PIQP", Status.OPTIMAL_INACCURATE, "ALMOST")
+    with pytest.warns(
+        rp.exceptions.InaccurateSolutionWarning, match="PIQP returned an inacc"
+    ):
+        res = basic_model(fallback=False).solve(
+            returns=medium.returns, benchmark=medium.benchmark
+        )
+    assert res.status is Status.OPTIMAL_INACCURATE
+
+
+def test_cvxpy_fallback_out_of_memory_is_a_solver_error(medium, monkeypatch):
+    break_native_solvers(monkeypatch)
+
+    def no_memory(self, compiled, snapshot):
+        raise MemoryError
+
+    monkeypatch.setattr(rp.Replicator, "_cvxpy_twin", no_memory)
+    with pytest.raises(
+        SolverFailedError,
+        match=r"^Every native solver failed \(PIQP: BROKEN; CLARABEL: BROKEN; OSQP: "
+        r"BROKEN\) and the cvxpy fallback ran out of memory \(50 assets\)\.",
+    ):
+        basic_model().solve(returns=medium.returns, benchmark=medium.benchmark)
