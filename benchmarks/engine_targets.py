@@ -2,7 +2,7 @@
 
 Problem: factor model (k=10), budget, long-only, per-asset caps, turnover limit
 and a 5 bp proportional fee (the ``engine`` variant), solved with
-``solver="auto"`` (OSQP) and the default fallback, each size in a fresh
+``solver="auto"`` (native PIQP) and the default fallback, each size in a fresh
 process.
 
 Targets:

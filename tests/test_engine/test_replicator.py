@@ -605,3 +605,30 @@ def test_cvxpy_fallback_out_of_memory_is_a_solver_error(medium, monkeypatch):
         r"BROKEN\) and the cvxpy fallback ran out of memory \(50 assets\)\.",
     ):
         basic_model().solve(returns=medium.returns, benchmark=medium.benchmark)
+
+
+def test_large_conic_failure_skips_the_cvxpy_fallback(medium, monkeypatch):
+    """A failed native SOCP above the size limit is not compiled by cvxpy."""
+    import replicator.replicator as module
+
+    break_native_solvers(monkeypatch)
+    monkeypatch.setattr(module, "CVXPY_CONIC_MAX_ASSETS", 10)
+
+    def no_twin(self, compiled, snapshot):
+        raise AssertionError("the cvxpy twin must not be built")
+
+    monkeypatch.setattr(rp.Replicator, "_cvxpy_twin", no_twin)
+    model = basic_model(
+        constraints=[C.FullyInvested(), C.LongOnly(), C.TrackingErrorLimit(0.05)]
+    )
+    with pytest.raises(
+        SolverFailedError,
+        match=r"^Every native solver failed \(CLARABEL: BROKEN\); the cvxpy fallback "
+        r"is skipped for a conic problem of 50 assets",
+    ):
+        model.solve(returns=medium.returns, benchmark=medium.benchmark)
+    # below the limit the fallback runs (and solves)
+    monkeypatch.undo()
+    break_native_solvers(monkeypatch)
+    res = model.solve(returns=medium.returns, benchmark=medium.benchmark)
+    assert res.stats.reason.startswith("fallback to cvxpy")
