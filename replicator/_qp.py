@@ -294,6 +294,11 @@ class QPBuilder:
             i += 1
         return self.block(f"{prefix}{i}", size)
 
+    @property
+    def block_names(self) -> list[str]:
+        """Names of the declared blocks, in order."""
+        return list(self._sizes)
+
     def has_block(self, name: str) -> bool:
         """Return True when ``name`` was declared."""
         return name in self._sizes

@@ -23,16 +23,17 @@ from replicator.exceptions import (
     ConfigError,
     DataError,
     InaccurateSolutionWarning,
+    InfeasibleError,
     SolverFailedError,
     UnboundedError,
 )
 from replicator.problem import CompiledProblem
-from replicator.problem._diagnose import diagnose_infeasibility
+from replicator.problem._diagnose import ADVICE, diagnose_infeasibility
 from replicator.problem._native import NativeProblem, supports_native
 from replicator.result import ReplicationResult
 from replicator.risk._base import RiskModel
 from replicator.risk._statistical_factor import StatisticalFactor
-from replicator.solvers import Status
+from replicator.solvers import SolverStats, Status
 from replicator.solvers._native import NATIVE_SOLVERS
 from replicator.terms import is_conic
 
@@ -422,17 +423,7 @@ class Replicator:
             # solution is kept and warned about instead: compiling the twin on
             # every solve would cost more than it is worth.
             if not compiled.is_qp and snapshot.n_assets > CVXPY_CONIC_MAX_ASSETS:
-                raise SolverFailedError(
-                    f"Every native solver failed ({'; '.join(stats.attempts)}); the "
-                    "cvxpy fallback is skipped for a conic problem of "
-                    f"{snapshot.n_assets} assets (its compilation needs O(N^2) "
-                    "memory: > 8 GB at 1,000 assets). The problem may be infeasible "
-                    "or badly scaled: check the limits (e.g. a tracking-error cap far "
-                    "below what the other constraints allow).",
-                    status=str(Status.FAILED),
-                    solver=stats.solver,
-                    date=snapshot.date,
-                )
+                raise self._large_conic_failure(compiled, snapshot, stats)
             try:
                 twin = self._cvxpy_twin(compiled, snapshot)
                 alt = twin.solve("auto", None, fallback=True)
@@ -491,6 +482,57 @@ class Replicator:
                 stacklevel=4,
             )
         return result
+
+    def _large_conic_failure(
+        self, compiled: NativeProblem, snapshot: MarketSnapshot, stats: SolverStats
+    ) -> InfeasibleError | SolverFailedError:
+        """Build the error of a failed native SOCP too large for the cvxpy fallback.
+
+        The cvxpy compilation of such a problem needs O(N^2) memory, so the
+        native elastic check (:meth:`NativeProblem.elastic_violations`) decides
+        between an infeasible problem, named by the limits it must relax, and
+        numerical trouble.
+        """
+        when = f" on {snapshot.date}" if snapshot.date is not None else ""
+        tried = "; ".join(stats.attempts)
+        skipped = (
+            f"the cvxpy diagnosis is skipped for a conic problem above "
+            f"{CVXPY_CONIC_MAX_ASSETS} assets (its compilation needs O(N^2) memory: "
+            "> 8 GB at 1,000 assets)"
+        )
+        found = compiled.elastic_violations(snapshot)
+        kw = {"solver": stats.solver, "date": snapshot.date}
+        if found is None or not found[0]:
+            why = (
+                "the native elastic check failed too"
+                if found is None
+                else "the native elastic check finds that every constraint can "
+                "hold, so this is numerical trouble"
+            )
+            return SolverFailedError(
+                f"Every native solver failed{when} ({tried}) and {why}; {skipped}. "
+                "Check the inputs for extreme values.",
+                status=str(Status.FAILED),
+                **kw,
+            )
+        violations, w = found
+        t = w - snapshot.holdings
+        parts = []
+        for k in self.constraints:
+            if k.name in violations:
+                rep = k.report(w, t, snapshot)
+                parts.append(
+                    f"{k.name} ({k.quantity} {rep.value:.6g} against a limit of "
+                    f"{rep.limit:.6g})"
+                )
+        return InfeasibleError(
+            f"The problem is infeasible{when}: the point that violates the "
+            f"constraints least breaks {', '.join(parts)}. Found by the native "
+            f"elastic check after {tried}; {skipped}." + ADVICE,
+            conflicts=dict(violations),
+            status=str(Status.INFEASIBLE),
+            **kw,
+        )
 
     def _cvxpy_twin(
         self, compiled: CompiledProblem | NativeProblem, snapshot: MarketSnapshot

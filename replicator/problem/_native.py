@@ -40,6 +40,13 @@ __all__ = ["NativeProblem", "supports_native"]
 #: covariance's square root) and at least this many assets goes to Clarabel.
 DENSE_MIN_ASSETS = 300
 
+#: Slack (rows' own units) above which the native elastic check names a limit.
+ELASTIC_TOL = 1e-7
+#: Weight of TE^2 in the native elastic check: far below any elastic price (>= 1
+#: per unit of violation), so it only picks the least violating point nearest
+#: the benchmark.
+ELASTIC_TE_WEIGHT = 1e-6
+
 
 def supports_native(terms: Sequence[Term]) -> bool:
     """Return True when every term can describe itself to a :class:`QPBuilder`."""
@@ -179,6 +186,55 @@ class NativeProblem:
                 for alt in alternatives
             ],
         )
+
+    def elastic_violations(
+        self, snapshot: MarketSnapshot
+    ) -> tuple[dict[str, float], np.ndarray] | None:
+        """Phase 1 of elastic mode, natively: how much each hard limit must give.
+
+        Every hard constraint is softened with its ``elastic_price`` per unit of
+        violation (slacks per row, shared where the term's soft form shares
+        them); the tracking error gets a negligible weight and the costs are left
+        out (they never bind, and their power and AMM cones are what made the
+        full problem hard), so Clarabel minimizes the priced violations. That
+        problem is always feasible.
+
+        Returns
+        -------
+        (dict, ndarray) or None
+            Constraint name -> total slack of its rows (rows' own units), for
+            the constraints that must be relaxed (empty when every constraint can
+            hold: the failure was numerical), and the weights of the least
+            violating point; None when this check fails too.
+        """
+        qp = QPBuilder(snapshot.n_assets, snapshot.holdings, self.scale)
+        blocked = ~np.asarray(snapshot.investable, dtype=bool)
+        if blocked.any():
+            qp.fix("w", blocked, 0.0)
+        # y = G w and z = s w, for a TE limit's cone; the tiny weight on TE^2
+        # regularizes (with none, Clarabel declared the problem dual infeasible)
+        with qp.weighted(ELASTIC_TE_WEIGHT):
+            self.risk.qp(qp, snapshot)  # type: ignore[attr-defined]
+        owners: dict[str, list[str]] = {}
+        for k in self.constraint_terms:
+            if getattr(k, "is_soft", False):
+                continue  # a soft constraint never makes the problem infeasible
+            before = set(qp.block_names)
+            with qp.softened(float(k.elastic_price)):
+                k.qp(qp, snapshot)  # type: ignore[attr-defined]
+            owners[k.name] = [
+                b for b in qp.block_names if b not in before and b.startswith("slack")
+            ]
+        data = qp.build()
+        out = make_native_solver("CLARABEL", None, snapshot.n_assets).solve(data)
+        if out.x is None:
+            return None
+        found = {}
+        for name, blocks in owners.items():
+            total = sum(float(np.sum(out.x[data.blocks[b]])) for b in blocks)
+            if total > ELASTIC_TOL:
+                found[name] = total
+        return found, np.asarray(out.x[data.blocks["w"]], dtype=float)
 
     @property
     def objective_value(self) -> float:

@@ -623,8 +623,9 @@ def test_large_conic_failure_skips_the_cvxpy_fallback(medium, monkeypatch):
     )
     with pytest.raises(
         SolverFailedError,
-        match=r"^Every native solver failed \(CLARABEL: BROKEN\); the cvxpy fallback "
-        r"is skipped for a conic problem of 50 assets",
+        match=r"^Every native solver failed \(CLARABEL: BROKEN\) and the native "
+        r"elastic check failed too; the cvxpy diagnosis is skipped for a conic "
+        r"problem above 10 assets",
     ):
         model.solve(returns=medium.returns, benchmark=medium.benchmark)
     # below the limit the fallback runs (and solves)
@@ -632,3 +633,73 @@ def test_large_conic_failure_skips_the_cvxpy_fallback(medium, monkeypatch):
     break_native_solvers(monkeypatch)
     res = model.solve(returns=medium.returns, benchmark=medium.benchmark)
     assert res.stats.reason.startswith("fallback to cvxpy")
+
+
+def _fail_first_clarabel(monkeypatch):
+    """The first native Clarabel solve stalls; later ones (elastic check) run."""
+    from replicator.solvers import Status, _native
+
+    real, calls = _native._Clarabel.solve, []
+
+    def solve(self, data):
+        calls.append(1)
+        if len(calls) == 1:
+            return _native.NativeOutcome(
+                None, Status.FAILED, "InsufficientProgress", 30, 0.0, 0.0
+            )
+        return real(self, data)
+
+    monkeypatch.setattr(_native._Clarabel, "solve", solve)
+
+
+def test_large_infeasible_socp_is_named_by_the_native_elastic_check(
+    medium, monkeypatch
+):
+    """Above the cvxpy limit a stalled SOCP is diagnosed natively: the TE cap
+    cannot hold, and the least violating point has the smallest TE the
+    turnover limit allows."""
+    import replicator.replicator as module
+
+    equal = pd.Series(1.0 / len(medium.benchmark), index=medium.benchmark.index)
+    data = {"returns": medium.returns, "benchmark": medium.benchmark, "holdings": equal}
+    floor = basic_model(
+        costs=[], constraints=[C.FullyInvested(), C.LongOnly(), C.TurnoverLimit(0.02)]
+    ).solve(**data)
+    monkeypatch.setattr(module, "CVXPY_CONIC_MAX_ASSETS", 10)
+    _fail_first_clarabel(monkeypatch)
+    model = basic_model(
+        constraints=[
+            C.FullyInvested(),
+            C.LongOnly(),
+            C.TurnoverLimit(0.02),
+            C.TrackingErrorLimit(0.01),
+        ]
+    )
+    with pytest.raises(
+        rp.exceptions.InfeasibleError,
+        match=r"^The problem is infeasible: the point that violates the constraints "
+        r"least breaks TrackingErrorLimit\(0\.01\) \(tracking error 0\.08\d+ against "
+        r"a limit of 0\.01\)\. Found by the native elastic check after CLARABEL: "
+        r"InsufficientProgress; the cvxpy diagnosis is skipped",
+    ) as info:
+        model.solve(**data)
+    assert set(info.value.conflicts) == {"TrackingErrorLimit(0.01)"}
+    te = float(str(info.value).split("(tracking error ")[1].split(" ")[0])
+    assert te == pytest.approx(floor.tracking_error, rel=1e-4)
+
+
+def test_large_feasible_socp_failure_is_numerical(medium, monkeypatch):
+    import replicator.replicator as module
+
+    monkeypatch.setattr(module, "CVXPY_CONIC_MAX_ASSETS", 10)
+    _fail_first_clarabel(monkeypatch)
+    model = basic_model(
+        constraints=[C.FullyInvested(), C.LongOnly(), C.TrackingErrorLimit(0.5)]
+    )
+    with pytest.raises(
+        SolverFailedError,
+        match=r"^Every native solver failed \(CLARABEL: InsufficientProgress\) and "
+        r"the native elastic check finds that every constraint can hold, so this is "
+        r"numerical trouble; the cvxpy diagnosis is skipped",
+    ):
+        model.solve(returns=medium.returns, benchmark=medium.benchmark)
