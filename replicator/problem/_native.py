@@ -114,12 +114,17 @@ class NativeProblem:
         self._x: np.ndarray | None = None
         self._holdings: np.ndarray | None = None
 
-    def build(self, snapshot: MarketSnapshot) -> QPData:
-        """Assemble the standard-form QP of ``snapshot``."""
-        qp = QPBuilder(snapshot.n_assets, snapshot.holdings, self.scale, self._cache)
+    def _builder(self, snapshot: MarketSnapshot, cache: dict | None) -> QPBuilder:
+        """Return a builder for ``snapshot``, non-investable weights fixed at 0."""
+        qp = QPBuilder(snapshot.n_assets, snapshot.holdings, self.scale, cache)
         blocked = ~np.asarray(snapshot.investable, dtype=bool)
         if blocked.any():
             qp.fix("w", blocked, 0.0)
+        return qp
+
+    def build(self, snapshot: MarketSnapshot) -> QPData:
+        """Assemble the standard-form QP of ``snapshot``."""
+        qp = self._builder(snapshot, self._cache)
         with qp.weighted(self.te_weight):
             self.risk.qp(qp, snapshot)  # type: ignore[attr-defined]
         with qp.weighted(self.cost_weight):
@@ -207,10 +212,7 @@ class NativeProblem:
             hold: the failure was numerical), and the weights of the least
             violating point; None when this check fails too.
         """
-        qp = QPBuilder(snapshot.n_assets, snapshot.holdings, self.scale)
-        blocked = ~np.asarray(snapshot.investable, dtype=bool)
-        if blocked.any():
-            qp.fix("w", blocked, 0.0)
+        qp = self._builder(snapshot, None)
         # y = G w and z = s w, for a TE limit's cone; the tiny weight on TE^2
         # regularizes (with none, Clarabel declared the problem dual infeasible)
         with qp.weighted(ELASTIC_TE_WEIGHT):
