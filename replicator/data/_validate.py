@@ -248,7 +248,8 @@ def validate_weights(
         The weights as float, with string labels.
     """
     values, labels = weight_values(weights, name, sum_to_one=sum_to_one, tol=tol)
-    return pd.Series(values, index=labels, copy=True)
+    label = weights.name if isinstance(weights, pd.Series) else None
+    return pd.Series(values, index=labels, name=label, copy=True)
 
 
 def check_nonnegative_values(values: FloatArray, labels: pd.Index, name: str) -> None:
