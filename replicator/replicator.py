@@ -418,33 +418,7 @@ class Replicator:
             and self.fallback
             and stats.status is Status.FAILED
         ):
-            # Last resort (no usable solution from any native solver): the same
-            # problem through cvxpy and its solver chain. An inaccurate native
-            # solution is kept and warned about instead: compiling the twin on
-            # every solve would cost more than it is worth.
-            if not compiled.is_qp and snapshot.n_assets > CVXPY_CONIC_MAX_ASSETS:
-                raise self._large_conic_failure(compiled, snapshot, stats)
-            try:
-                twin = self._cvxpy_twin(compiled, snapshot)
-                alt = twin.solve("auto", None, fallback=True)
-            except MemoryError:
-                raise SolverFailedError(
-                    f"Every native solver failed ({'; '.join(stats.attempts)}) and "
-                    "the cvxpy fallback ran out of memory "
-                    f"({snapshot.n_assets} assets). The problem may be infeasible "
-                    "or badly scaled: check the limits (e.g. a tracking-error cap "
-                    "far below what the other constraints allow).",
-                    status=str(Status.FAILED),
-                    solver=stats.solver,
-                    date=snapshot.date,
-                ) from None
-            attempts = (*stats.attempts, *alt.attempts)
-            if alt.status is Status.OPTIMAL or not stats.status.usable:
-                reason = (
-                    f"fallback to cvxpy after the native solvers failed: {alt.reason}"
-                )
-                stats, solved = replace(alt, reason=reason), twin
-            stats = replace(stats, attempts=attempts)
+            stats, solved = self._native_fallback(compiled, snapshot, stats)
         when = f" on {snapshot.date}" if snapshot.date is not None else ""
         if stats.status is Status.INFEASIBLE:
             raise diagnose_infeasibility(
@@ -483,38 +457,96 @@ class Replicator:
             )
         return result
 
-    def _large_conic_failure(
+    def _native_fallback(
         self, compiled: NativeProblem, snapshot: MarketSnapshot, stats: SolverStats
-    ) -> InfeasibleError | SolverFailedError:
-        """Build the error of a failed native SOCP too large for the cvxpy fallback.
+    ) -> tuple[SolverStats, CompiledProblem | NativeProblem]:
+        """Handle a native solve that produced no usable solution.
 
-        The cvxpy compilation of such a problem needs O(N^2) memory, so the
-        native elastic check (:meth:`NativeProblem.elastic_violations`) decides
-        between an infeasible problem, named by the limits it must relax, and
-        numerical trouble.
+        The last resort is the same problem through cvxpy and its solver chain
+        (an inaccurate native solution is kept and warned about instead:
+        compiling the twin on every solve would cost more than it is worth).
+        A conic problem is first put to the native elastic check
+        (:meth:`NativeProblem.elastic_violations`): an infeasible one goes
+        straight to the diagnosis, without the cvxpy solver chain (whose SCS
+        would run to its iteration limit). Above :data:`CVXPY_CONIC_MAX_ASSETS`
+        assets nothing conic is compiled by cvxpy (O(N^2) memory): the elastic
+        check's verdict is the error.
         """
-        when = f" on {snapshot.date}" if snapshot.date is not None else ""
-        tried = "; ".join(stats.attempts)
-        skipped = (
+        large = snapshot.n_assets > CVXPY_CONIC_MAX_ASSETS
+        if not compiled.is_qp:
+            found = compiled.elastic_violations(snapshot)
+            if found is not None and found[0]:
+                if large:
+                    raise self._elastic_infeasible(found, snapshot, stats)
+                checked = (*stats.attempts, "native elastic check: infeasible")
+                return replace(stats, status=Status.INFEASIBLE, attempts=checked), (
+                    compiled
+                )
+            if large:
+                raise self._native_failure(found, snapshot, stats)
+        try:
+            twin = self._cvxpy_twin(compiled, snapshot)
+            alt = twin.solve("auto", None, fallback=True)
+        except MemoryError:
+            raise SolverFailedError(
+                f"Every native solver failed ({'; '.join(stats.attempts)}) and "
+                "the cvxpy fallback ran out of memory "
+                f"({snapshot.n_assets} assets). The problem may be infeasible "
+                "or badly scaled: check the limits (e.g. a tracking-error cap "
+                "far below what the other constraints allow).",
+                status=str(Status.FAILED),
+                solver=stats.solver,
+                date=snapshot.date,
+            ) from None
+        attempts = (*stats.attempts, *alt.attempts)
+        solved: CompiledProblem | NativeProblem = compiled
+        if alt.status is Status.OPTIMAL or not stats.status.usable:
+            reason = f"fallback to cvxpy after the native solvers failed: {alt.reason}"
+            stats, solved = replace(alt, reason=reason), twin
+        return replace(stats, attempts=attempts), solved
+
+    @staticmethod
+    def _skipped() -> str:
+        return (
             f"the cvxpy diagnosis is skipped for a conic problem above "
             f"{CVXPY_CONIC_MAX_ASSETS} assets (its compilation needs O(N^2) memory: "
             "> 8 GB at 1,000 assets)"
         )
-        found = compiled.elastic_violations(snapshot)
-        kw = {"solver": stats.solver, "date": snapshot.date}
-        if found is None or not found[0]:
-            why = (
-                "the native elastic check failed too"
-                if found is None
-                else "the native elastic check finds that every constraint can "
-                "hold, so this is numerical trouble"
-            )
-            return SolverFailedError(
-                f"Every native solver failed{when} ({tried}) and {why}; {skipped}. "
-                "Check the inputs for extreme values.",
-                status=str(Status.FAILED),
-                **kw,
-            )
+
+    def _native_failure(
+        self,
+        found: tuple[dict[str, float], np.ndarray] | None,
+        snapshot: MarketSnapshot,
+        stats: SolverStats,
+    ) -> SolverFailedError:
+        """Build the error of a large SOCP that failed but may be feasible."""
+        when = f" on {snapshot.date}" if snapshot.date is not None else ""
+        why = (
+            "the native elastic check failed too"
+            if found is None
+            else "the native elastic check finds that every constraint can hold, "
+            "so this is numerical trouble"
+        )
+        return SolverFailedError(
+            f"Every native solver failed{when} ({'; '.join(stats.attempts)}) and "
+            f"{why}; {self._skipped()}. Check the inputs for extreme values.",
+            status=str(Status.FAILED),
+            solver=stats.solver,
+            date=snapshot.date,
+        )
+
+    def _elastic_infeasible(
+        self,
+        found: tuple[dict[str, float], np.ndarray],
+        snapshot: MarketSnapshot,
+        stats: SolverStats,
+    ) -> InfeasibleError:
+        """Build the error of a large SOCP the elastic check finds infeasible.
+
+        Names each limit that must give, with its value at the least violating
+        point (for a TE cap: the smallest TE the other constraints allow).
+        """
+        when = f" on {snapshot.date}" if snapshot.date is not None else ""
         violations, w = found
         t = w - snapshot.holdings
         parts = []
@@ -528,10 +560,12 @@ class Replicator:
         return InfeasibleError(
             f"The problem is infeasible{when}: the point that violates the "
             f"constraints least breaks {', '.join(parts)}. Found by the native "
-            f"elastic check after {tried}; {skipped}." + ADVICE,
+            f"elastic check after {'; '.join(stats.attempts)}; {self._skipped()}."
+            + ADVICE,
             conflicts=dict(violations),
             status=str(Status.INFEASIBLE),
-            **kw,
+            solver=stats.solver,
+            date=snapshot.date,
         )
 
     def _cvxpy_twin(

@@ -703,3 +703,31 @@ def test_large_feasible_socp_failure_is_numerical(medium, monkeypatch):
         r"numerical trouble; the cvxpy diagnosis is skipped",
     ):
         model.solve(returns=medium.returns, benchmark=medium.benchmark)
+
+
+def test_small_infeasible_socp_skips_the_cvxpy_solver_chain(medium, monkeypatch):
+    """Below the size limit a stalled SOCP the elastic check finds infeasible
+    goes straight to the cvxpy diagnosis (no cvxpy solve, so no SCS)."""
+    from replicator.problem import CompiledProblem
+
+    def no_solve(self, *args, **kwargs):
+        raise AssertionError("the cvxpy solver chain must not run")
+
+    _fail_first_clarabel(monkeypatch)
+    monkeypatch.setattr(CompiledProblem, "solve", no_solve)
+    equal = pd.Series(1.0 / len(medium.benchmark), index=medium.benchmark.index)
+    model = basic_model(
+        constraints=[
+            C.FullyInvested(),
+            C.LongOnly(),
+            C.TurnoverLimit(0.02),
+            C.TrackingErrorLimit(0.01),
+        ]
+    )
+    with pytest.raises(
+        rp.exceptions.InfeasibleError,
+        match=r"^The problem is infeasible: TrackingErrorLimit\(0\.01\) conflicts "
+        r"with .*TurnoverLimit\(0\.02\)",
+    ) as info:
+        model.solve(returns=medium.returns, benchmark=medium.benchmark, holdings=equal)
+    assert info.value.solver == "CLARABEL"
