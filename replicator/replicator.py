@@ -479,9 +479,8 @@ class Replicator:
                 if large:
                     raise self._elastic_infeasible(found, snapshot, stats)
                 checked = (*stats.attempts, "native elastic check: infeasible")
-                return replace(stats, status=Status.INFEASIBLE, attempts=checked), (
-                    compiled
-                )
+                infeasible = replace(stats, status=Status.INFEASIBLE, attempts=checked)
+                return infeasible, compiled
             if large:
                 raise self._native_failure(found, snapshot, stats)
         try:

@@ -514,13 +514,13 @@ def test_inaccurate_fallback_does_not_hide_infeasibility(medium, monkeypatch):
         backend="cvxpy",
         solver="CLARABEL",
     )
-    equal = pd.Series(1.0 / len(medium.benchmark), index=medium.benchmark.index)
+    _, data = _te_cap_above_turnover(medium)  # the same limits, solved by cvxpy
     with pytest.raises(
         rp.exceptions.InfeasibleError,
         match=r"^The problem is infeasible: TrackingErrorLimit\(0\.01\) conflicts "
         r"with TurnoverLimit\(0\.02\)",
     ) as info:
-        model.solve(returns=medium.returns, benchmark=medium.benchmark, holdings=equal)
+        model.solve(**data)
     assert info.value.solver == "CLARABEL"
 
 
@@ -652,21 +652,11 @@ def _fail_first_clarabel(monkeypatch):
     monkeypatch.setattr(_native._Clarabel, "solve", solve)
 
 
-def test_large_infeasible_socp_is_named_by_the_native_elastic_check(
-    medium, monkeypatch
-):
-    """Above the cvxpy limit a stalled SOCP is diagnosed natively: the TE cap
-    cannot hold, and the least violating point has the smallest TE the
-    turnover limit allows."""
-    import replicator.replicator as module
-
+def _te_cap_above_turnover(medium):
+    """An infeasible TE cap: from equal weights, a turnover of 0.02 leaves a TE
+    of ~0.08, and the cap is 0.01. Returns the model and the solve inputs."""
     equal = pd.Series(1.0 / len(medium.benchmark), index=medium.benchmark.index)
     data = {"returns": medium.returns, "benchmark": medium.benchmark, "holdings": equal}
-    floor = basic_model(
-        costs=[], constraints=[C.FullyInvested(), C.LongOnly(), C.TurnoverLimit(0.02)]
-    ).solve(**data)
-    monkeypatch.setattr(module, "CVXPY_CONIC_MAX_ASSETS", 10)
-    _fail_first_clarabel(monkeypatch)
     model = basic_model(
         constraints=[
             C.FullyInvested(),
@@ -675,6 +665,23 @@ def test_large_infeasible_socp_is_named_by_the_native_elastic_check(
             C.TrackingErrorLimit(0.01),
         ]
     )
+    return model, data
+
+
+def test_large_infeasible_socp_is_named_by_the_native_elastic_check(
+    medium, monkeypatch
+):
+    """Above the cvxpy limit a stalled SOCP is diagnosed natively: the TE cap
+    cannot hold, and the least violating point has the smallest TE the
+    turnover limit allows."""
+    import replicator.replicator as module
+
+    model, data = _te_cap_above_turnover(medium)
+    floor = basic_model(
+        costs=[], constraints=[C.FullyInvested(), C.LongOnly(), C.TurnoverLimit(0.02)]
+    ).solve(**data)
+    monkeypatch.setattr(module, "CVXPY_CONIC_MAX_ASSETS", 10)
+    _fail_first_clarabel(monkeypatch)
     with pytest.raises(
         rp.exceptions.InfeasibleError,
         match=r"^The problem is infeasible: the point that violates the constraints "
@@ -715,19 +722,11 @@ def test_small_infeasible_socp_skips_the_cvxpy_solver_chain(medium, monkeypatch)
 
     _fail_first_clarabel(monkeypatch)
     monkeypatch.setattr(CompiledProblem, "solve", no_solve)
-    equal = pd.Series(1.0 / len(medium.benchmark), index=medium.benchmark.index)
-    model = basic_model(
-        constraints=[
-            C.FullyInvested(),
-            C.LongOnly(),
-            C.TurnoverLimit(0.02),
-            C.TrackingErrorLimit(0.01),
-        ]
-    )
+    model, data = _te_cap_above_turnover(medium)
     with pytest.raises(
         rp.exceptions.InfeasibleError,
         match=r"^The problem is infeasible: TrackingErrorLimit\(0\.01\) conflicts "
         r"with .*TurnoverLimit\(0\.02\)",
     ) as info:
-        model.solve(returns=medium.returns, benchmark=medium.benchmark, holdings=equal)
+        model.solve(**data)
     assert info.value.solver == "CLARABEL"
