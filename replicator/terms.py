@@ -19,6 +19,7 @@ Lifecycle (compile once, re-solve many times):
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -106,7 +107,7 @@ class Interval:
         hi_ok = self.high is None or (
             x <= self.high if self.closed in ("both", "right") else x < self.high
         )
-        return bool(lo_ok and hi_ok and np.isfinite(x))
+        return bool(lo_ok and hi_ok and math.isfinite(x))
 
     def describe(self) -> str:
         """Return the English description used in error messages."""
@@ -190,14 +191,18 @@ class Term:
             value = getattr(self, pname)
             if isinstance(rule, type):
                 ok = isinstance(value, rule)
-                text = f"an instance of {rule.__name__}"
             elif isinstance(rule, tuple):
                 ok = any(r.accepts(value) for r in rule)
-                text = " or ".join(r.describe() for r in rule)
             else:
                 ok = rule.accepts(value)
-                text = rule.describe()
             if not ok:
+                # the description is built only for the message (per-solve path)
+                if isinstance(rule, type):
+                    text = f"an instance of {rule.__name__}"
+                elif isinstance(rule, tuple):
+                    text = " or ".join(r.describe() for r in rule)
+                else:
+                    text = rule.describe()
                 shown = (
                     f"a Series with values in [{value.min():g}, {value.max():g}]"
                     if isinstance(value, pd.Series) and len(value)

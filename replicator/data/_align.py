@@ -14,6 +14,7 @@ numpy gathers.
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -29,9 +30,10 @@ _MEMO: OrderedDict[tuple, tuple[tuple[Any, ...], Any]] = OrderedDict()
 
 def memo(op: str, fn: Callable[..., Any], *indexes: pd.Index) -> Any:
     """Return ``fn(*indexes)``, memoized on the identity of ``indexes``."""
-    key = (op, *(id(i) for i in indexes))
+    key = (op, *map(id, indexes))
     hit = _MEMO.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], indexes, strict=True)):
+    # the key's ids are of live objects only while the entry holds them
+    if hit is not None and all(map(operator.is_, hit[0], indexes)):
         _MEMO.move_to_end(key)
         return hit[1]
     value = fn(*indexes)
@@ -52,6 +54,10 @@ def take(values: np.ndarray, where: np.ndarray, fill: float) -> np.ndarray:
     """``values[where]`` with ``fill`` where ``where == -1`` (a reindex)."""
     if len(values) == 0:
         return np.full(len(where), fill)
-    out = np.asarray(values, dtype=float)[np.where(where < 0, 0, where)]
-    out[where < 0] = fill
+    values = np.asarray(values, dtype=float)
+    absent = where < 0
+    if not absent.any():
+        return values[where]
+    out = values[np.where(absent, 0, where)]
+    out[absent] = fill
     return out
