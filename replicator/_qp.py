@@ -37,9 +37,10 @@ gets a non-negative slack priced in the objective, which is exactly the
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+import math
+import weakref
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -126,20 +127,57 @@ class Diag:
 
 
 def diagonal(values: FloatArray | float, n: int | None = None) -> Diag:
-    """Return ``diag(values)``; a scalar with ``n`` gives ``values * I_n``."""
+    """Return ``diag(values)``; a scalar with ``n`` gives ``values * I_n``.
+
+    ``values * I_n`` shares one read-only array between calls.
+    """
     if n is not None:
-        return Diag(np.full(n, float(values)))  # type: ignore[arg-type]
+        return Diag(_constant(int(n), float(values)))  # type: ignore[arg-type]
     return Diag(np.asarray(values, dtype=float))
 
 
+#: The read-only arrays shared by the caches below, by id (an entry goes with
+#: its array, so an id is never mistaken for a recycled one).
+_SHARED: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """Return ``a`` (owning its data) flagged read-only, for the caches below."""
+    if a.base is not None:
+        a = a.copy()
+    a.flags.writeable = False
+    _SHARED[id(a)] = a
+    return a
+
+
+@lru_cache(maxsize=256)
+def _arange(start: int, stop: int) -> np.ndarray:
+    """``np.arange(start, stop)`` (read-only, shared between builds)."""
+    return _frozen(np.arange(start, stop))
+
+
 @lru_cache(maxsize=64)
-def _dense_pattern(rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column indices of a dense ``rows x cols`` block (read-only)."""
+def _constant_cached(n: int, value: float, sign: float) -> np.ndarray:
+    return _frozen(np.full(n, value))
+
+
+def _constant(n: int, value: float) -> np.ndarray:
+    """``np.full(n, value)`` (read-only, shared between builds)."""
+    # The sign is part of the key: -0.0 == 0.0 would share an entry.
+    return _constant_cached(n, value, math.copysign(1.0, value))
+
+
+@lru_cache(maxsize=64)
+def _dense_pattern(
+    rows: int, cols: int, offset: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of a dense ``rows x cols`` block (read-only).
+
+    The column indices start at ``offset``.
+    """
     r = np.repeat(np.arange(rows), cols)
-    c = np.tile(np.arange(cols), rows)
-    r.flags.writeable = False
-    c.flags.writeable = False
-    return r, c
+    c = np.tile(np.arange(offset, offset + cols), rows)
+    return _frozen(r), _frozen(c)
 
 
 def _vector(x: FloatArray | float, n: int) -> np.ndarray:
@@ -147,6 +185,29 @@ def _vector(x: FloatArray | float, n: int) -> np.ndarray:
     if np.ndim(x) == 0:
         return np.full(n, float(x))  # type: ignore[arg-type]
     return np.broadcast_to(np.asarray(x, dtype=float), (n,))
+
+
+def _side(x: FloatArray | float, n: int) -> float | np.ndarray:
+    """Return a bound of ``n`` rows: a float, or a float vector of length ``n``.
+
+    Vectors are not copied (the rows keep a view, filled in at assembly).
+    """
+    if isinstance(x, float):
+        return x
+    a = np.asarray(x, dtype=float)
+    if a.ndim == 0:
+        return float(a)
+    if a.shape != (n,):
+        a = np.broadcast_to(a, (n,))
+    return a
+
+
+def _fits(x: Any, size: int) -> Any:
+    """``x`` (a scalar or an array) checked to broadcast to ``(size,)``."""
+    shape = getattr(x, "shape", ())
+    if shape and shape != (size,):
+        np.broadcast_to(x, (size,))  # raises when it does not broadcast
+    return x
 
 
 @lru_cache(maxsize=16)
@@ -159,71 +220,203 @@ def _diagonal_pattern(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(n, dtype=np.int32), np.arange(n + 1, dtype=np.int32)
 
 
+def _with_data(template: sp.csc_matrix, data: np.ndarray) -> sp.csc_matrix:
+    """Return a shallow copy of ``template`` holding ``data``.
+
+    The index arrays are shared (never written). This is what
+    ``copy.copy`` does, without its protocol lookups.
+    """
+    A = object.__new__(type(template))
+    A.__dict__.update(template.__dict__)
+    A.data = data
+    return A
+
+
+def _same_arrays(old: list[np.ndarray], new: list[np.ndarray]) -> bool:
+    """Element-wise equal lists of index arrays (the same object is equal)."""
+    if len(old) != len(new):
+        return False
+    for a, b in zip(old, new, strict=True):
+        if a is not b and not (a.shape == b.shape and np.array_equal(a, b)):
+            return False
+    return True
+
+
+def _kept(a: np.ndarray) -> np.ndarray:
+    """Return what a pattern cache keeps of an index array.
+
+    One of the shared read-only arrays above is kept as is, so the next build
+    compares it by identity; any other array is copied (its owner may change
+    it in place).
+    """
+    return a if _SHARED.get(id(a)) is a else a.copy()
+
+
+@dataclass
+class _Pattern:
+    """A row family's pattern as last assembled, and its CSC sort."""
+
+    shape: tuple[int, int]
+    bases: list[int]
+    rows: list[np.ndarray]
+    cols: list[np.ndarray]
+    perm: np.ndarray | None  # None: the entries are already in CSC order
+    template: sp.csc_matrix
+
+
 class _Rows:
-    """Triplets of one row family (equalities or inequalities)."""
+    """Triplets of one row family (equalities, inequalities or cones).
+
+    Each piece keeps its own row indices (``rows``, from 0) and the first row
+    of its constraint (``bases``); a cached pattern is recognized piece by
+    piece, by identity of the shared index arrays or else by value.
+    """
+
+    __slots__ = ("bases", "bounds", "cols", "n", "rows", "vals")
 
     def __init__(self) -> None:
         self.n = 0
         self.rows: list[np.ndarray] = []
+        self.bases: list[int] = []
         self.cols: list[np.ndarray] = []
         self.vals: list[np.ndarray] = []
-        self.lo: list[np.ndarray] = []
-        self.hi: list[np.ndarray] = []
+        #: ``(start, stop, lo, hi)``: a float or a vector per side.
+        self.bounds: list[tuple[int, int, Any, Any]] = []
+
+    def piece(self, r: np.ndarray, c: np.ndarray, v: np.ndarray) -> None:
+        """Add entries ``v`` at rows ``self.n + r`` and columns ``c``."""
+        self.rows.append(r)
+        self.bases.append(self.n)
+        self.cols.append(c)
+        self.vals.append(v)
 
     def add(
         self,
         pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
         n_rows: int,
-        lo: FloatArray,
-        hi: FloatArray,
+        lo: float | np.ndarray,
+        hi: float | np.ndarray,
     ) -> None:
+        """Add ``n_rows`` rows made of ``pieces``, bounded by ``lo`` and ``hi``."""
         for r, c, v in pieces:
-            self.rows.append(r + self.n)
-            self.cols.append(c)
-            self.vals.append(v)
-        self.lo.append(_vector(lo, n_rows))
-        self.hi.append(_vector(hi, n_rows))
+            self.piece(r, c, v)
+        self.close(n_rows, lo, hi)
+
+    def close(
+        self, n_rows: int, lo: float | np.ndarray, hi: float | np.ndarray
+    ) -> None:
+        """End a constraint of ``n_rows`` rows (its pieces added before)."""
+        self.bounds.append((self.n, self.n + n_rows, lo, hi))
         self.n += n_rows
 
+    def _sides(self, upper: bool) -> tuple[np.ndarray, np.ndarray]:
+        lo = np.empty(self.n)
+        hi = np.empty(self.n) if upper else lo
+        for start, stop, a, b in self.bounds:
+            lo[start:stop] = a
+            if upper:
+                hi[start:stop] = b
+        return lo, hi
+
+    def _matches(self, hit: _Pattern | None, nx: int) -> bool:
+        return (
+            hit is not None
+            and hit.shape == (self.n, nx)
+            and hit.bases == self.bases
+            and _same_arrays(hit.rows, self.rows)
+            and _same_arrays(hit.cols, self.cols)
+        )
+
     def matrix(
-        self, nx: int, cache: dict[str, Any] | None = None, key: str = ""
+        self,
+        nx: int,
+        cache: dict[str, Any] | None = None,
+        key: str = "",
+        upper: bool = True,
     ) -> tuple[sp.csc_matrix, FloatArray, FloatArray]:
         """Assemble the CSC matrix and the bounds.
 
         Entries never repeat a (row, column) pair (each row is added once,
         each block of a row once), so CSC is a sort by (column, row); the
-        sort is reused while the pattern is the same as in ``cache``.
+        sort is reused while the pattern is the same as in ``cache``. Without
+        ``upper`` the second bound returned is the first (equalities).
         """
+        hit = None if cache is None else cache.get(key)
         if not self.n:
             empty = np.zeros(0)
-            return sp.csc_matrix((0, nx)), empty, empty
-        r = np.concatenate(self.rows)
-        c = np.concatenate(self.cols)
-        v = np.concatenate(self.vals)
-        hit = None if cache is None else cache.get(key)
-        if (
-            hit is not None
-            and hit[0] == (self.n, nx)
-            and np.array_equal(hit[1], r)
-            and np.array_equal(hit[2], c)
-        ):
+            if isinstance(hit, sp.csc_matrix) and hit.shape == (0, nx):
+                return _with_data(hit, hit.data), empty, empty
+            A = sp.csc_matrix((0, nx))
+            if cache is not None:
+                cache[key] = A
+            return A, empty, empty
+        v = np.concatenate(self.vals) if self.vals else np.zeros(0)
+        if isinstance(hit, _Pattern) and self._matches(hit, nx):
             # Same pattern: a shallow copy of the last matrix with new numbers
             # (its index arrays are shared, never written).
-            perm, template = hit[3], hit[4]
-            A = copy.copy(template)
-            A.data = v[perm]
+            A = _with_data(hit.template, v if hit.perm is None else v.take(hit.perm))
         else:
-            perm = np.lexsort((r, c))
-            indices = r[perm].astype(np.int32)
-            counts = np.bincount(c, minlength=nx)
-            indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-            A = sp.csc_matrix((v[perm], indices, indptr), shape=(self.n, nx))
-            A.has_sorted_indices = True
-            if cache is not None:
-                cache[key] = ((self.n, nx), r, c, perm, A)
-        lo = np.concatenate(self.lo)
-        hi = np.concatenate(self.hi)
+            A = self._sorted(nx, v, cache, key)
+        lo, hi = self._sides(upper)
         return A, lo, hi
+
+    def _sorted(
+        self, nx: int, v: np.ndarray, cache: dict[str, Any] | None, key: str
+    ) -> sp.csc_matrix:
+        """Sort the entries into a new CSC matrix (and cache the sort)."""
+        if self.rows:
+            r = np.concatenate(
+                [r + b for r, b in zip(self.rows, self.bases, strict=True)]
+            )
+            c = np.concatenate(self.cols)
+        else:
+            r = c = np.zeros(0, dtype=np.intp)
+        perm: np.ndarray | None = np.lexsort((r, c))
+        indices = r[perm].astype(np.int32)
+        counts = np.bincount(c, minlength=nx)
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        A = sp.csc_matrix((v[perm], indices, indptr), shape=(self.n, nx))
+        A.has_sorted_indices = True
+        if cache is not None:
+            if np.array_equal(perm, np.arange(perm.size)):
+                perm = None
+            cache[key] = _Pattern(
+                (self.n, nx),
+                list(self.bases),
+                [_kept(a) for a in self.rows],
+                [_kept(a) for a in self.cols],
+                perm,
+                A,
+            )
+        return A
+
+
+class _Scaled:
+    """Context of :meth:`QPBuilder.weighted` and :meth:`QPBuilder.softened`."""
+
+    __slots__ = ("attr", "builder", "old", "value")
+
+    def __init__(self, builder: QPBuilder, attr: str, value: float | None) -> None:
+        self.builder, self.attr, self.value = builder, attr, value
+        self.old: float | None = None
+
+    def __enter__(self) -> QPBuilder:
+        self.old = getattr(self.builder, self.attr)
+        setattr(self.builder, self.attr, self.value)
+        return self.builder
+
+    def __exit__(self, *exc: object) -> None:
+        setattr(self.builder, self.attr, self.old)
+
+
+class _Weighted(_Scaled):
+    __slots__ = ()
+
+    def __enter__(self) -> QPBuilder:
+        b = self.builder
+        self.old = b._weight
+        b._weight = self.old * self.value  # type: ignore[operator]
+        return b
 
 
 class QPBuilder:
@@ -240,6 +433,12 @@ class QPBuilder:
     cache : dict, optional
         Kept by the caller across builds of the same problem: the sparsity
         pattern's sort is reused while it does not change.
+
+    Notes
+    -----
+    A block's bounds, diagonal and linear coefficients are kept only once a
+    term sets them (a float or a vector); the defaults (free, no objective)
+    are filled in by :meth:`build`.
     """
 
     def __init__(
@@ -249,16 +448,17 @@ class QPBuilder:
         scale: float,
         cache: dict[str, Any] | None = None,
     ) -> None:
+        n = int(n_assets)
         self.n = n_assets
         self.scale = scale
         self._cache = cache
-        self._sizes: dict[str, int] = {}
-        self._offsets: dict[str, int] = {}
-        self._nx = 0
-        self._lower: dict[str, np.ndarray] = {}
-        self._upper: dict[str, np.ndarray] = {}
-        self._diag: dict[str, np.ndarray] = {}
-        self._lin: dict[str, np.ndarray] = {}
+        self._sizes: dict[str, int] = {"w": n, "buy": n, "sell": n}
+        self._offsets: dict[str, int] = {"w": 0, "buy": n, "sell": 2 * n}
+        self._nx = 3 * n
+        self._lower: dict[str, Any] = {"buy": 0.0, "sell": 0.0}
+        self._upper: dict[str, Any] = {}
+        self._diag: dict[str, Any] = {}
+        self._lin: dict[str, Any] = {}
         self._constant = 0.0
         self._weight = 1.0
         self._soft: float | None = None
@@ -266,25 +466,25 @@ class QPBuilder:
         self._in = _Rows()
         self._cone = _Rows()
         self._cones: list[tuple[str, int, float, int]] = []
-        for name in ("w", "buy", "sell"):
-            self.block(name, n_assets)
-        self.lower_bound("buy", 0.0)
-        self.lower_bound("sell", 0.0)
-        eye, minus = diagonal(1.0, n_assets), diagonal(-1.0, n_assets)
-        self.equal({"w": eye, "buy": minus, "sell": eye}, holdings)
+        # The trade identity w - buy + sell = w0.
+        r = _arange(0, n)
+        one, minus = _constant(n, 1.0), _constant(n, -1.0)
+        eq = self._eq
+        eq.piece(r, r, one)
+        eq.piece(r, _arange(n, 2 * n), minus)
+        eq.piece(r, _arange(2 * n, 3 * n), one)
+        w0 = _side(holdings, n)
+        eq.close(n, w0, w0)
 
     # --------------------------------------------------------------- blocks
     def block(self, name: str, size: int) -> str:
         """Declare a variable block (free unless bounded); return its name."""
         if name in self._sizes:
             raise ValueError(f"QP block {name!r} declared twice")
-        self._sizes[name] = int(size)
+        size = int(size)
+        self._sizes[name] = size
         self._offsets[name] = self._nx
-        self._nx += int(size)
-        self._lower[name] = np.full(size, -np.inf)
-        self._upper[name] = np.full(size, np.inf)
-        self._diag[name] = np.zeros(size)
-        self._lin[name] = np.zeros(size)
+        self._nx += size
         return name
 
     def new_block(self, prefix: str, size: int) -> str:
@@ -304,32 +504,34 @@ class QPBuilder:
         return name in self._sizes
 
     # ------------------------------------------------------------ contexts
-    @contextmanager
-    def weighted(self, weight: float) -> Iterator[QPBuilder]:
+    def weighted(self, weight: float) -> AbstractContextManager[QPBuilder]:
         """Multiply every objective contribution made inside by ``weight``."""
-        old, self._weight = self._weight, self._weight * float(weight)
-        try:
-            yield self
-        finally:
-            self._weight = old
+        return _Weighted(self, "_weight", float(weight))
 
-    @contextmanager
-    def softened(self, price: float) -> Iterator[QPBuilder]:
+    def softened(self, price: float) -> AbstractContextManager[QPBuilder]:
         """Give every bound and inequality added inside a slack priced ``price``."""
-        old, self._soft = self._soft, float(price)
-        try:
-            yield self
-        finally:
-            self._soft = old
+        return _Scaled(self, "_soft", float(price))
 
     # ----------------------------------------------------------- objective
+    def _accumulate(self, into: dict[str, Any], name: str, coef: Any) -> None:
+        """Add ``weight * coef`` to block ``name``'s entry of ``into``."""
+        size = self._sizes[name]
+        add = np.asarray(coef)
+        if self._weight != 1.0:  # 1.0 * x is x
+            add = self._weight * add
+        old = into.get(name, 0.0)  # 0.0 + x: as if added to zeros
+        if add.dtype == np.float64 and (not add.ndim or add.shape == (size,)):
+            into[name] = old + add
+        else:
+            into[name] = _fits(np.add(old, add, dtype=float), size)
+
     def quadratic(self, name: str, coef: FloatArray | float) -> None:
         """Add ``weight * sum_i coef_i x_i^2`` (``coef >= 0``)."""
-        self._diag[name] = self._diag[name] + self._weight * np.asarray(coef)
+        self._accumulate(self._diag, name, coef)
 
     def linear(self, name: str, coef: FloatArray | float) -> None:
         """Add ``weight * coef @ x``."""
-        self._lin[name] = self._lin[name] + self._weight * np.asarray(coef)
+        self._accumulate(self._lin, name, coef)
 
     def constant(self, value: float) -> None:
         """Add ``weight * value``."""
@@ -338,31 +540,33 @@ class QPBuilder:
     # --------------------------------------------------------- constraints
     def upper_bound(self, name: str, values: FloatArray | float) -> None:
         """``x <= values`` elementwise (``inf`` means unbounded)."""
+        size = self._sizes[name]
         if self._soft is not None:
-            self.at_most({name: diagonal(1.0, self._sizes[name])}, values)
+            self.at_most({name: diagonal(1.0, size)}, values)
             return
-        self._upper[name] = np.minimum(self._upper[name], values)
+        old = self._upper.get(name, np.inf)
+        self._upper[name] = _fits(np.minimum(old, values, dtype=float), size)
 
     def lower_bound(self, name: str, values: FloatArray | float) -> None:
         """``x >= values`` elementwise (``-inf`` means unbounded)."""
+        size = self._sizes[name]
         if self._soft is not None:
-            self.at_least({name: diagonal(1.0, self._sizes[name])}, values)
+            self.at_least({name: diagonal(1.0, size)}, values)
             return
-        self._lower[name] = np.maximum(self._lower[name], values)
+        old = self._lower.get(name, -np.inf)
+        self._lower[name] = _fits(np.maximum(old, values, dtype=float), size)
 
     def fix(self, name: str, mask: np.ndarray, values: FloatArray | float) -> None:
         """``x_i = values_i`` where ``mask`` (both sides soft inside softened)."""
         v = np.broadcast_to(np.asarray(values, dtype=float), mask.shape)
-        up = np.where(mask, v, np.inf)
-        lo = np.where(mask, v, -np.inf)
         if self._soft is not None:
             rows = np.flatnonzero(mask)
             pick = sp.identity(self._sizes[name], format="csr")[rows]
             self.at_most({name: pick}, v[rows])
             self.at_least({name: pick}, v[rows])
             return
-        self.upper_bound(name, up)
-        self.lower_bound(name, lo)
+        self.upper_bound(name, np.where(mask, v, np.inf))
+        self.lower_bound(name, np.where(mask, v, -np.inf))
 
     def at_most(self, coefs: Coefs, rhs: FloatArray | float) -> None:
         """``sum_b M_b x_b <= rhs`` (one row per entry of ``rhs``)."""
@@ -380,7 +584,13 @@ class QPBuilder:
             self.at_most(coefs, hi)
             self.at_least(coefs, lo)
             return
-        if np.array_equal(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)):
+        if isinstance(lo, float) and isinstance(hi, float):
+            same = lo == hi  # as np.array_equal: NaN differs from NaN
+        else:
+            same = np.array_equal(
+                np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+            )
+        if same:
             self.equal(coefs, lo)
             return
         self._inequality(coefs, lo, hi, upper=True)
@@ -388,7 +598,8 @@ class QPBuilder:
     def equal(self, coefs: Coefs, rhs: FloatArray | float) -> None:
         """``sum_b M_b x_b = rhs``: structural, never softened."""
         pieces, n_rows = self._pieces(coefs)
-        self._eq.add(pieces, n_rows, rhs, rhs)
+        side = _side(rhs, n_rows)
+        self._eq.add(pieces, n_rows, side, side)
 
     @property
     def soft_price(self) -> float | None:
@@ -398,8 +609,8 @@ class QPBuilder:
     def slack(self, size: int, price: float) -> str:
         """Declare a non-negative block priced ``price`` per unit (unweighted)."""
         name = self.new_block("slack", size)
-        self._lower[name] = np.zeros(size)
-        self._lin[name] = np.full(size, float(price))
+        self._lower[name] = 0.0
+        self._lin[name] = float(price)
         return name
 
     def cones(
@@ -417,21 +628,17 @@ class QPBuilder:
         others) or ``"pow"`` (``x^a y^(1-a) >= |z|``, ``a = parameter``).
         """
         dim = len(components)
+        cone = self._cone
         for j, (coefs, _) in enumerate(components):
             pieces, n_rows = self._pieces(coefs) if coefs else ([], count)
             if n_rows != count:
                 raise ValueError("every cone component needs one row per cone")
-            moved = [(r * dim + j, c, v) for r, c, v in pieces]
-            for r, c, v in moved:
-                self._cone.rows.append(r + self._cone.n)
-                self._cone.cols.append(c)
-                self._cone.vals.append(v)
+            for r, c, v in pieces:
+                cone.piece(r * dim + j, c, v)
         rhs_all = np.empty(count * dim)
         for j, (_, rhs) in enumerate(components):
             rhs_all[j::dim] = np.broadcast_to(np.asarray(rhs, dtype=float), (count,))
-        self._cone.lo.append(rhs_all)
-        self._cone.hi.append(rhs_all)
-        self._cone.n += count * dim
+        cone.close(count * dim, rhs_all, rhs_all)
         self._cones.append((kind, dim, float(parameter), int(count)))
 
     def cone(self, kind: str, parts: list[tuple[Coefs, FloatArray | float]]) -> None:
@@ -441,7 +648,8 @@ class QPBuilder:
         ``rhs``). ``kind`` is ``"soc"``: the first row bounds the norm of the
         others.
         """
-        start = self._cone.n
+        cone = self._cone
+        start = cone.n
         for coefs, rhs in parts:
             rhs = np.atleast_1d(np.asarray(rhs, dtype=float))
             if coefs:
@@ -449,14 +657,8 @@ class QPBuilder:
                 rhs = np.broadcast_to(rhs, (n_rows,))
             else:
                 pieces, n_rows = [], rhs.size
-            for r, c, v in pieces:
-                self._cone.rows.append(r + self._cone.n)
-                self._cone.cols.append(c)
-                self._cone.vals.append(v)
-            self._cone.lo.append(rhs)
-            self._cone.hi.append(rhs)
-            self._cone.n += n_rows
-        self._cones.append((kind, self._cone.n - start, 0.0, 1))
+            cone.add(pieces, n_rows, rhs, rhs)
+        self._cones.append((kind, cone.n - start, 0.0, 1))
 
     def structural_at_most(self, coefs: Coefs, rhs: FloatArray | float) -> None:
         """Add an epigraph row ``<= rhs`` that stays hard inside :meth:`softened`."""
@@ -470,28 +672,39 @@ class QPBuilder:
         self, coefs: Coefs, lo: FloatArray | float, hi: FloatArray | float, upper: bool
     ) -> None:
         pieces, n_rows = self._pieces(coefs)
-        lo = _vector(lo, n_rows)
-        hi = _vector(hi, n_rows)
-        keep = np.isfinite(lo) | np.isfinite(hi)
-        if not keep.all():
-            # A row unbounded on both sides constrains nothing: drop it (the
-            # solvers would warn about it, and a soft one would get a slack).
-            if not keep.any():
-                return
-            new = np.cumsum(keep) - 1
-            kept = []
-            for r, c, v in pieces:
-                sel = keep[r]
-                kept.append((new[r[sel]], c[sel], v[sel]))
-            pieces, n_rows, lo, hi = kept, int(keep.sum()), lo[keep], hi[keep]
+        lo, hi = _side(lo, n_rows), _side(hi, n_rows)
+        if isinstance(lo, float) and isinstance(hi, float):
+            if not (math.isfinite(lo) or math.isfinite(hi)):
+                return  # every row is unbounded on both sides (see below)
+        else:
+            keep = np.isfinite(lo) | np.isfinite(hi)
+            if not keep.all():
+                # A row unbounded on both sides constrains nothing: drop it
+                # (the solvers would warn about it, and a soft one would get a
+                # slack).
+                if not keep.any():
+                    return
+                new = np.cumsum(keep) - 1
+                kept = []
+                for r, c, v in pieces:
+                    sel = keep[r]
+                    kept.append((new[r[sel]], c[sel], v[sel]))
+                pieces, n_rows = kept, int(keep.sum())
+                lo, hi = _vector(lo, keep.size)[keep], _vector(hi, keep.size)[keep]
         if self._soft is not None:
             # lhs - slack <= hi  (or lhs + slack >= lo), slack >= 0, priced.
             name = self.new_block("slack", n_rows)
-            self._lower[name] = np.zeros(n_rows)
-            self._lin[name] = np.full(n_rows, self._soft)
+            self._lower[name] = 0.0
+            self._lin[name] = self._soft
             off = self._offsets_for(name)
-            r = np.arange(n_rows)
-            pieces.append((r, off + r, np.full(n_rows, -1.0 if upper else 1.0)))
+            sign = -1.0 if upper else 1.0
+            pieces.append(
+                (
+                    _arange(0, n_rows),
+                    _arange(off, off + n_rows),
+                    _constant(n_rows, sign),
+                )
+            )
         self._in.add(pieces, n_rows, lo, hi)
 
     # ------------------------------------------------------------- assembly
@@ -507,12 +720,16 @@ class QPBuilder:
             size = self._sizes[name]
             off = self._offsets_for(name)
             if isinstance(M, Diag):
-                rows = M.values.size
-                r = c = np.arange(rows)
-                v = M.values
+                v = np.asarray(M.values, dtype=float)
+                rows = v.size
+                r, c = _arange(0, rows), _arange(off, off + rows)
+            elif isinstance(M, np.ndarray) and M.ndim == 1 and M.dtype == float:
+                rows, v = 1, M  # one dense row
+                r, c = _dense_pattern(1, M.size, off)
             elif sp.issparse(M):
                 coo = M.tocoo()
-                r, c, v = coo.row, coo.col, coo.data
+                r, c = np.asarray(coo.row), np.asarray(coo.col) + off
+                v = np.asarray(coo.data, dtype=float)
                 rows = coo.shape[0]
             else:
                 arr = np.asarray(M, dtype=float)
@@ -521,43 +738,62 @@ class QPBuilder:
                 elif arr.ndim == 1:
                     arr = arr.reshape(1, -1)
                 rows = arr.shape[0]
-                r, c = _dense_pattern(rows, arr.shape[1])
+                r, c = _dense_pattern(rows, arr.shape[1], off)
                 v = arr.ravel()
             if n_rows is not None and rows != n_rows:
                 raise ValueError("row blocks of one constraint differ in height")
             n_rows = rows
-            pieces.append((np.asarray(r), np.asarray(c) + off, np.asarray(v, float)))
+            pieces.append((r, c, v))
         assert n_rows is not None
         return pieces, n_rows
 
+    def _filled(self, values: dict[str, Any], default: float, nx: int) -> np.ndarray:
+        """Return the blocks' vectors in one array, ``default`` where none was set."""
+        out = np.full(nx, default) if default else np.zeros(nx)
+        offsets, sizes = self._offsets, self._sizes
+        for name, x in values.items():
+            off = offsets[name]
+            out[off : off + sizes[name]] = x
+        return out
+
+    def _hessian(self, data: np.ndarray, nx: int) -> sp.csc_matrix:
+        """Return the diagonal ``P`` (its pattern shared with the last build's)."""
+        cache = self._cache
+        hit = None if cache is None else cache.get("P")
+        if hit is not None and hit.shape == (nx, nx):
+            return _with_data(hit, data)
+        P = sp.csc_matrix((data, *_diagonal_pattern(nx)), shape=(nx, nx))
+        if cache is not None:
+            cache["P"] = P
+        return P
+
     def build(self) -> QPData:
         """Return the assembled, scaled standard form."""
-        names = list(self._sizes)
-        blocks, off = {}, 0
-        for b in names:
-            blocks[b] = slice(off, off + self._sizes[b])
-            off += self._sizes[b]
-        nx = off
+        blocks = {
+            b: slice(off, off + self._sizes[b]) for b, off in self._offsets.items()
+        }
+        nx = self._nx
         S = self.scale
-        diag = np.concatenate([self._diag[b] for b in names])
-        P = sp.csc_matrix((2.0 * S * diag, *_diagonal_pattern(nx)), shape=(nx, nx))
-        q = S * np.concatenate([self._lin[b] for b in names])
-        A_eq, b_eq, _ = self._eq.matrix(nx, self._cache, "eq")
+        diag = self._filled(self._diag, 0.0, nx)
+        diag *= 2.0 * S
+        q = self._filled(self._lin, 0.0, nx)
+        q *= S
+        A_eq, b_eq, _ = self._eq.matrix(nx, self._cache, "eq", upper=False)
         A_in, l_in, u_in = self._in.matrix(nx, self._cache, "in")
         A_cone = b_cone = None
         if self._cones:
-            A_cone, b_cone, _ = self._cone.matrix(nx, self._cache, "cone")
+            A_cone, b_cone, _ = self._cone.matrix(nx, self._cache, "cone", upper=False)
         return QPData(
-            P=P,
+            P=self._hessian(diag, nx),
             q=q,
             constant=S * self._constant,
             A_eq=A_eq,
-            b_eq=np.asarray(b_eq, dtype=float),
+            b_eq=b_eq,
             A_in=A_in,
-            l_in=np.asarray(l_in, dtype=float),
-            u_in=np.asarray(u_in, dtype=float),
-            x_lower=np.concatenate([self._lower[b] for b in names]),
-            x_upper=np.concatenate([self._upper[b] for b in names]),
+            l_in=l_in,
+            u_in=u_in,
+            x_lower=self._filled(self._lower, -np.inf, nx),
+            x_upper=self._filled(self._upper, np.inf, nx),
             blocks=blocks,
             A_cone=A_cone,
             b_cone=b_cone,

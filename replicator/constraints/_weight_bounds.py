@@ -99,8 +99,10 @@ class WeightBounds(Constraint):
                 f"{format_items(snapshot.assets[bad])} (e.g. lower={lo[bad][0]:g}, "
                 f"upper={hi[bad][0]:g}). Fix the bounds."
             )
-        free = ~self._bounded(snapshot)
-        lo[free], hi[free] = -np.inf, np.inf
+        bounded = self._bounded(snapshot)
+        if not bounded.all():
+            free = ~bounded
+            lo[free], hi[free] = -np.inf, np.inf
         return lo, hi
 
     def _bounded(self, snapshot: MarketSnapshot) -> BoolArray:
@@ -142,8 +144,10 @@ class WeightBounds(Constraint):
         """Native form: bounds ``l - shift <= w <= u - shift``."""
         lo, hi = self._bounds(snapshot)
         shift = self._shift(snapshot)
-        qp.lower_bound("w", lo - shift)
-        qp.upper_bound("w", hi - shift)
+        if not (isinstance(shift, float) and shift == 0.0):  # x - 0.0 is x
+            lo, hi = lo - shift, hi - shift
+        qp.lower_bound("w", lo)
+        qp.upper_bound("w", hi)
 
     def evaluate(
         self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot

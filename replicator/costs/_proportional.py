@@ -62,13 +62,16 @@ class ProportionalFee(Cost):
         return snapshot.solve_memo(self, "rates", lambda: self._new_rates(snapshot))
 
     def _new_rates(self, snapshot: MarketSnapshot) -> tuple[FloatArray, FloatArray]:
+        # Both sides default to ``bps``: its rates are computed once then.
+        by_name: dict[str, FloatArray] = {}
         rates = []
         for side in ("buy_bps", "sell_bps"):
             pname = "bps" if getattr(self, side) is None else side
-            value = getattr(self, pname)
-            rates.append(
-                per_asset_values(snapshot, value, f"ProportionalFee.{pname}") / 1e4
-            )
+            if pname not in by_name:
+                value = getattr(self, pname)
+                label = f"ProportionalFee.{pname}"
+                by_name[pname] = per_asset_values(snapshot, value, label) / 1e4
+            rates.append(by_name[pname])
         return rates[0], rates[1]
 
     def bind(self, snapshot: MarketSnapshot) -> None:

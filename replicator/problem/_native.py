@@ -117,9 +117,9 @@ class NativeProblem:
     def _builder(self, snapshot: MarketSnapshot, cache: dict | None) -> QPBuilder:
         """Return a builder for ``snapshot``, non-investable weights fixed at 0."""
         qp = QPBuilder(snapshot.n_assets, snapshot.holdings, self.scale, cache)
-        blocked = ~np.asarray(snapshot.investable, dtype=bool)
-        if blocked.any():
-            qp.fix("w", blocked, 0.0)
+        investable = np.asarray(snapshot.investable, dtype=bool)
+        if not investable.all():
+            qp.fix("w", ~investable, 0.0)
         return qp
 
     def build(self, snapshot: MarketSnapshot) -> QPData:

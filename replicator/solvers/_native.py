@@ -75,6 +75,35 @@ def _not_conic(name: str) -> NativeOutcome:
     return NativeOutcome(None, Status.FAILED, f"{name} cannot solve cones", 0, 0.0, 0.0)
 
 
+#: PIQP status -> (Status, raw name), filled on first use (``str`` of a
+#: pybind11 enum costs tens of microseconds per call).
+_PIQP_STATUS: dict[Any, tuple[Status, str]] = {}
+
+
+def _piqp_status(status: Any) -> tuple[Status, str]:
+    """Map a PIQP status to ours and to its raw name (``PIQP_SOLVED``, ...)."""
+    if not _PIQP_STATUS:
+        import piqp
+
+        mapped = {
+            piqp.PIQP_SOLVED: Status.OPTIMAL,
+            piqp.PIQP_PRIMAL_INFEASIBLE: Status.INFEASIBLE,
+            piqp.PIQP_DUAL_INFEASIBLE: Status.UNBOUNDED,
+        }
+        for member in type(piqp.PIQP_SOLVED).__members__.values():
+            name = str(member).split(".")[-1]
+            _PIQP_STATUS[member] = (mapped.get(member, Status.FAILED), name)
+    hit = _PIQP_STATUS.get(status)
+    if hit is None:  # not a member: never cached
+        return Status.FAILED, str(status).split(".")[-1]
+    return hit
+
+
+def _same_values(a: np.ndarray, b: np.ndarray) -> bool:
+    """``np.array_equal`` of two float vectors, without its conversions."""
+    return a.shape == b.shape and bool((a == b).all())
+
+
 class _PIQP:
     name = "PIQP"
 
@@ -82,7 +111,8 @@ class _PIQP:
         self.options = {**DEFAULT_OPTIONS.get("PIQP", {}), **options}
         self.solver: Any = None
         self.key: Any = None
-        self.last: dict[str, np.ndarray] = {}
+        #: Copies of the numbers of P, A_eq and A_in the solver holds.
+        self.last: tuple[np.ndarray, ...] = ()
 
     def _setup(self, d: Any) -> None:
         import piqp
@@ -94,27 +124,28 @@ class _PIQP:
         self.solver = s
 
     def solve(self, d: Any) -> NativeOutcome:
-        import piqp
-
         if d.is_conic:
             return _not_conic(self.name)
 
-        key = (_pattern(d.P), _pattern(d.A_eq), _pattern(d.A_in))
-        mats = {"P": d.P, "A": d.A_eq, "G": d.A_in}
+        mats = (d.P, d.A_eq, d.A_in)
+        key = tuple(_pattern(M) for M in mats)
         t0 = time.perf_counter()
         same = self.solver is not None and all(
             _same_pattern(a, b) for a, b in zip(key, self.key or (), strict=False)
         )
         if not same:
             self._setup(d)
+            self.last = tuple(M.data.copy() for M in mats)
         else:
             # Vectors are cheap to pass; a matrix only when its numbers changed
-            # (PIQP then rescales the problem).
-            kw: dict[str, Any] = {
-                k: M
-                for k, M in mats.items()
-                if not np.array_equal(M.data, self.last[k])
-            }
+            # (PIQP then rescales the problem). The copies of unchanged
+            # matrices are kept.
+            kw: dict[str, Any] = {}
+            last = list(self.last)
+            for i, (k, M) in enumerate(zip(("P", "A", "G"), mats, strict=True)):
+                if not _same_values(M.data, last[i]):
+                    kw[k] = M
+                    last[i] = M.data.copy()
             self.solver.update(
                 c=d.q,
                 b=d.b_eq,
@@ -124,22 +155,18 @@ class _PIQP:
                 x_u=d.x_upper,
                 **kw,
             )
-        self.key, self.last = key, {k: M.data.copy() for k, M in mats.items()}
+            self.last = tuple(last)
+        self.key = key
         t1 = time.perf_counter()
         status = self.solver.solve()
         t2 = time.perf_counter()
-        info = self.solver.result.info
-        mapped = {
-            piqp.PIQP_SOLVED: Status.OPTIMAL,
-            piqp.PIQP_PRIMAL_INFEASIBLE: Status.INFEASIBLE,
-            piqp.PIQP_DUAL_INFEASIBLE: Status.UNBOUNDED,
-        }.get(status, Status.FAILED)
-        x = np.array(self.solver.result.x, dtype=float) if mapped.usable else None
+        result = self.solver.result
+        mapped, raw = _piqp_status(status)
+        x = np.array(result.x, dtype=float) if mapped.usable else None
+        iterations = int(result.info.iter)
         if mapped is not Status.OPTIMAL:
             self.solver = None  # start afresh after a failure
-        return NativeOutcome(
-            x, mapped, str(status).split(".")[-1], int(info.iter), t2 - t1, t1 - t0
-        )
+        return NativeOutcome(x, mapped, raw, iterations, t2 - t1, t1 - t0)
 
 
 class _OSQP:
