@@ -10,6 +10,9 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from replicator.data._align import positions
+from replicator.data._validate import format_items, str_index
+from replicator.exceptions import DataError
 from replicator.typing import BoolArray, FloatArray
 
 T = TypeVar("T")
@@ -126,17 +129,12 @@ class MarketSnapshot:
         -------
         ndarray of shape (n_assets,)
         """
-        from replicator.data._validate import format_items
-        from replicator.exceptions import DataError
-
         if isinstance(values, pd.Series):
-            from replicator.data._align import positions
-            from replicator.data._validate import str_index
-
             labels = str_index(values.index)
             where = positions(labels, self.assets)
-            if (where < 0).any():
-                unknown = labels[where < 0]
+            absent = where < 0
+            if absent.any():
+                unknown = labels[absent]
                 raise DataError(
                     f"{name} names {len(unknown)} tickers that are not in the "
                     f"universe: {format_items(unknown)}. Remove them or add them "
