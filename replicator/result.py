@@ -12,8 +12,149 @@ import pandas as pd
 
 from replicator.constraints._base import ConstraintReport
 from replicator.solvers import SolverStats, Status
+from replicator.typing import FloatArray
 
 __all__ = ["ReplicationResult"]
+
+#: Name of the Series of each per-asset array (None: unnamed).
+_SERIES_NAMES: dict[str, str | None] = {
+    "weights": "weight",
+    "trades": "trade",
+    "holdings": "holdings",
+    "benchmark": "benchmark",
+    "te_by_asset": None,
+    "liquidity_usage": None,
+}
+
+
+_PANDAS_3 = int(pd.__version__.split(".")[0]) >= 3
+
+
+def _copy_on_write() -> bool:
+    """Return True when pandas copies shared data before a write (pandas >= 3).
+
+    pandas 2 does so only with ``pd.options.mode.copy_on_write = True``;
+    otherwise a shallow copy shares its data with the original, and the
+    Series handed out are deep copies instead.
+    """
+    return _PANDAS_3 or pd.options.mode.copy_on_write is True
+
+
+class PerAssetData:
+    """The per-asset numbers of a result, and their Series built on demand.
+
+    Holds read-only numpy arrays that belong to the result (the caller hands
+    over arrays nobody else writes to, or copies) and the ``assets`` Index. The
+    Series of :class:`ReplicationResult` are built from them on first access
+    and kept; each access returns a new copy of the kept Series, shallow under
+    pandas' copy-on-write (see :meth:`series`).
+
+    Parameters
+    ----------
+    assets : Index
+        Tickers, in solver order (an Index is immutable: shared, not copied).
+    arrays : dict of str to ndarray
+        ``weights``, ``trades``, ``holdings``, ``benchmark`` and
+        ``te_by_asset``, each of shape ``(n_assets,)``, plus
+        ``liquidity_usage`` when ADV was given. Flagged read-only here.
+    groups : Series, optional
+        Group label per ticker for :attr:`ReplicationResult.te_by_group`.
+        Copied here (shallow under copy-on-write, which is as safe and
+        cheaper), so later changes to the caller's Series do not reach the
+        result.
+
+    Notes
+    -----
+    Pickling keeps the arrays and the groups, not the built Series (they are
+    rebuilt, equal, on first access after unpickling).
+    """
+
+    __slots__ = ("_series", "arrays", "assets", "groups")
+
+    def __init__(
+        self,
+        assets: pd.Index,
+        arrays: dict[str, FloatArray],
+        groups: pd.Series | None = None,
+    ) -> None:
+        if groups is not None:
+            groups = groups.copy(deep=not _copy_on_write())
+        self._set(assets, arrays, groups)
+
+    def _set(
+        self, assets: pd.Index, arrays: dict[str, FloatArray], groups: pd.Series | None
+    ) -> None:
+        for values in arrays.values():
+            values.setflags(write=False)
+        self.assets = assets
+        self.arrays = arrays
+        self.groups = groups
+        self._series: dict[str, pd.Series] = {}
+
+    def series(self, key: str) -> pd.Series:
+        """Return the Series ``key``, built on first call.
+
+        Every call returns a new copy of the Series built the first time:
+        shallow under pandas' copy-on-write (no data is copied; changing the
+        returned Series copies it first), deep otherwise (pandas 2 without
+        copy-on-write). Changing it (values, index, name, in-place operations)
+        never changes the result or a later access.
+
+        Parameters
+        ----------
+        key : str
+            ``weights``, ``trades``, ``holdings``, ``benchmark``,
+            ``te_by_asset``, ``te_by_group`` or ``liquidity_usage``.
+        """
+        built = self._series.get(key)
+        if built is None:
+            built = self._series[key] = self._build(key)
+        return built.copy(deep=not _copy_on_write())
+
+    def _build(self, key: str) -> pd.Series:
+        """Build the Series ``key`` from the arrays (pandas copies the data)."""
+        if key == "te_by_group":
+            if self.groups is None:
+                return pd.Series(dtype=float)
+            labels = self.groups.reindex(self.assets).to_numpy()
+            contrib = pd.Series(self.arrays["te_by_asset"], index=self.assets)
+            return contrib.groupby(labels).sum()
+        values = self.arrays.get(key)
+        if values is None:  # liquidity_usage without ADV
+            return pd.Series(dtype=float)
+        # A copy, not a view of the read-only array: a Series handed out stays
+        # writable after the result is gone.
+        return pd.Series(values, index=self.assets, name=_SERIES_NAMES[key], copy=True)
+
+    def __repr__(self) -> str:
+        return f"<PerAssetData: {len(self.assets)} assets>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PerAssetData):
+            return NotImplemented
+        if self is other:
+            return True
+        if not self.assets.equals(other.assets) or (
+            self.arrays.keys() != other.arrays.keys()
+        ):
+            return False
+        if not all(
+            np.array_equal(v, other.arrays[k], equal_nan=True)
+            for k, v in self.arrays.items()
+        ):
+            return False
+        if self.groups is None or other.groups is None:
+            return self.groups is other.groups
+        return self.groups.equals(other.groups)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"assets": self.assets, "arrays": self.arrays, "groups": self.groups}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # unpickled arrays are writable again: _set flags them read-only
+        self._set(state["assets"], state["arrays"], state["groups"])
 
 
 @dataclass(frozen=True)
@@ -24,16 +165,29 @@ class ReplicationResult:
     ``tracking_error`` is the annualized ex-ante TE as a fraction (0.0123 =
     1.23 % a year); ``tracking_variance`` is its square.
 
+    Every number is computed when the result is made and belongs to it, so
+    the result does not change when the model or the inputs are modified
+    later. The per-asset Series (``weights``, ``trades``, ``holdings``,
+    ``benchmark``, ``te_by_asset``, ``te_by_group``, ``liquidity_usage``) are
+    built on first access from read-only arrays the result owns, and kept.
+    Each access returns a new shallow copy of the kept Series (like a column
+    of a DataFrame under pandas' copy-on-write; a deep copy with pandas 2
+    without copy-on-write): no data is copied, and changing the returned
+    Series never changes the result, so ``res.weights is res.weights`` is
+    False while ``res.weights.equals(res.weights)`` holds. Each access costs
+    a few microseconds: bind the Series to a name to reuse it in a loop.
+
     Attributes
     ----------
     weights : Series
-        Post-trade weights by ticker.
+        Post-trade weights by ticker (name ``"weight"``).
     trades : Series
-        Trades ``weights - holdings`` by ticker.
+        Trades ``weights - holdings`` by ticker (name ``"trade"``).
     holdings : Series
-        Pre-trade weights by ticker.
+        Pre-trade weights by ticker (name ``"holdings"``).
     benchmark : Series
-        Benchmark weights by ticker (zeros in returns-only mode).
+        Benchmark weights by ticker (name ``"benchmark"``; zeros in
+        returns-only mode).
     tracking_error : float
         Annualized ex-ante tracking error.
     tracking_variance : float
@@ -42,15 +196,17 @@ class ReplicationResult:
         Systematic and specific parts of ``tracking_variance``.
     te_by_group : Series
         Contributions to ``tracking_variance`` by group (sector), when groups
-        are given; by asset otherwise in :attr:`te_by_asset`.
+        are given (an empty float Series otherwise); by asset in
+        :attr:`te_by_asset`.
     te_by_asset : Series
-        Euler contributions to ``tracking_variance`` by ticker.
+        Euler contributions to ``tracking_variance`` by ticker (unnamed).
     costs : dict of str to float
         Estimated one-off cost of each cost term, fraction of NAV.
     turnover : float
         One-way turnover including the cash leg.
     liquidity_usage : Series
-        ``|trade| * NAV / ADV`` by ticker (empty when no ADV was given).
+        ``|trade| * NAV / ADV`` by ticker (unnamed; an empty float Series when
+        no ADV was given).
     constraints : tuple of ConstraintReport
         Value, limit and binding flag of each constraint.
     unreplicated_weight : float
@@ -69,21 +225,23 @@ class ReplicationResult:
         True when the benchmark was a return series.
     date : object
         Rebalance date, when given.
+    penalties : dict of str to float
+        Penalty of each soft constraint, in objective units.
+
+    Notes
+    -----
+    The per-asset numbers are stored in the private field ``_per_asset`` (a
+    :class:`PerAssetData`); ``dataclasses.replace`` shares it between the old
+    and the new result (its arrays are read-only).
     """
 
-    weights: pd.Series
-    trades: pd.Series
-    holdings: pd.Series
-    benchmark: pd.Series
+    _per_asset: PerAssetData
     tracking_error: float
     tracking_variance: float
     te_factor_variance: float
     te_specific_variance: float
-    te_by_asset: pd.Series
-    te_by_group: pd.Series
     costs: dict[str, float]
     turnover: float
-    liquidity_usage: pd.Series
     constraints: tuple[ConstraintReport, ...]
     unreplicated_weight: float
     unreplicable: tuple[str, ...]
@@ -94,6 +252,41 @@ class ReplicationResult:
     returns_only: bool = False
     date: Any = None
     penalties: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def weights(self) -> pd.Series:
+        """Post-trade weights by ticker (a new copy per access)."""
+        return self._per_asset.series("weights")
+
+    @property
+    def trades(self) -> pd.Series:
+        """Trades ``weights - holdings`` by ticker (a new copy per access)."""
+        return self._per_asset.series("trades")
+
+    @property
+    def holdings(self) -> pd.Series:
+        """Pre-trade weights by ticker (a new copy per access)."""
+        return self._per_asset.series("holdings")
+
+    @property
+    def benchmark(self) -> pd.Series:
+        """Benchmark weights by ticker (a new copy per access)."""
+        return self._per_asset.series("benchmark")
+
+    @property
+    def te_by_asset(self) -> pd.Series:
+        """Euler contributions to ``tracking_variance`` by ticker."""
+        return self._per_asset.series("te_by_asset")
+
+    @property
+    def te_by_group(self) -> pd.Series:
+        """Contributions to ``tracking_variance`` by group (empty without groups)."""
+        return self._per_asset.series("te_by_group")
+
+    @property
+    def liquidity_usage(self) -> pd.Series:
+        """``|trade| * NAV / ADV`` by ticker (empty without ADV)."""
+        return self._per_asset.series("liquidity_usage")
 
     @property
     def status(self) -> Status:
@@ -113,7 +306,7 @@ class ReplicationResult:
     @property
     def n_holdings(self) -> int:
         """Number of positions with ``|w| > 1e-6``."""
-        return int((self.weights.abs() > 1e-6).sum())
+        return int(np.count_nonzero(np.abs(self._per_asset.arrays["weights"]) > 1e-6))
 
     @property
     def binding_constraints(self) -> list[str]:

@@ -16,6 +16,7 @@ finite data) and as ``inf`` by the numpy twin, so that reports ignore them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -262,23 +263,23 @@ class Constraint(Term):
         their bound, the one with the largest ``|value|``; otherwise the
         closest to its bound. Rows are compared in reported units
         (``scale * (lhs - rhs)``); inactive rows and rows with an infinite bound
-        are ignored.
+        are ignored. A constraint of one or two rows is reported in Python
+        floats rather than numpy arrays (the same report, 3x cheaper).
         """
         lhs, rhs = self.evaluate(weights, trades, snapshot)
-        lhs = np.atleast_1d(np.asarray(lhs, dtype=float))
-        rhs = np.atleast_1d(np.asarray(rhs, dtype=float))
+        lhs = np.asarray(lhs, dtype=float)
+        rhs = np.asarray(rhs, dtype=float)
+        if lhs.ndim == 0:  # np.atleast_1d, without its cost
+            lhs = lhs.reshape(1)
+        if rhs.ndim == 0:
+            rhs = rhs.reshape(1)
         info = self.row_info(snapshot, lhs.size)
+        if lhs.size <= _FEW_ROWS and lhs.shape == rhs.shape:
+            return _report_few(self.name, lhs.tolist(), rhs.tolist(), info, tol)
         ok = info.active & np.isfinite(rhs)
         n_ok = np.count_nonzero(ok)
         if n_ok == 0:
-            return ConstraintReport(
-                name=self.name,
-                value=float("nan"),
-                limit=float("nan"),
-                binding=False,
-                n_binding=0,
-                max_violation=0.0,
-            )
+            return _no_row_report(self.name)
         every_row = n_ok == ok.size
         scale = info.report_scale  # None: every row is in lhs units
         # gap and bound in reported units; ignored rows get a gap of -inf
@@ -289,28 +290,157 @@ class Constraint(Term):
             bound = bound * scale
         if not every_row:
             gap[~ok] = -np.inf
-        slack = tol * (1.0 + np.abs(bound))
-        at_bound = gap >= -slack
+        max_gap = float(gap.max())
+        # -slack = -tol * (1 + |bound|), built in place (negation is exact)
+        neg_slack = np.abs(bound)
+        neg_slack += 1.0
+        neg_slack *= -tol
+        at_bound = gap >= neg_slack
         if not every_row:
             at_bound &= ok
         n_binding = np.count_nonzero(at_bound)
-        if n_binding and not np.count_nonzero(gap > slack):
-            # no violation: the row at its bound with the largest |value|
-            values = info.sign * lhs if scale is None else info.sign * scale * lhs
-            r = int(np.where(at_bound, np.abs(values), -np.inf).argmax())
+        # every slack is >= tol >= 0: a largest gap <= tol means no violated row
+        violated = not (0.0 <= tol and max_gap <= tol) and bool(
+            np.count_nonzero(gap > -neg_slack)
+        )
+        if n_binding and not violated:
+            # no violation: the row at its bound with the largest |value| (the
+            # first of equals), looked for among the binding rows only
+            rows = np.flatnonzero(at_bound)
+            sign = info.sign[rows]
+            values = (
+                sign * lhs[rows] if scale is None else sign * scale[rows] * lhs[rows]
+            )
+            r = int(rows[np.abs(values).argmax()])
         else:
             r = int(gap.argmax())
-        max_gap = float(gap.max())
         factor = info.sign[r] if scale is None else info.sign[r] * scale[r]
-        return ConstraintReport(
-            name=self.name,
-            value=float(factor * lhs[r]) + 0.0,  # + 0.0: no negative zeros
-            limit=float(factor * rhs[r]) + 0.0,
-            binding=bool(n_binding),
-            n_binding=int(n_binding),
-            max_violation=max(max_gap, 0.0),
-            where=info.labels[r],
+        return _new_report(
+            self.name,
+            float(factor * lhs[r]) + 0.0,  # + 0.0: no negative zeros
+            float(factor * rhs[r]) + 0.0,
+            bool(n_binding),
+            int(n_binding),
+            max(max_gap, 0.0),
+            info.labels[r],
         )
+
+
+#: Constraints with at most this many rows are reported in Python floats.
+_FEW_ROWS = 2
+
+
+def _no_row_report(name: str) -> ConstraintReport:
+    """Report a constraint that has no active, finitely bounded row."""
+    return _new_report(name, math.nan, math.nan, False, 0, 0.0, "")
+
+
+def _report_few(
+    name: str, lhs: list[float], rhs: list[float], info: RowInfo, tol: float
+) -> ConstraintReport:
+    """:meth:`Constraint.report` of a few rows, in Python floats.
+
+    The same operations as the numpy path, row by row, so the report is the
+    same to the bit: ``(lhs - rhs) * scale`` for the gap, ``tol * (1 + |rhs *
+    scale|)`` for the slack, numpy's ``argmax`` (first NaN, else first
+    largest) and ``max`` (NaN first, else the later of equal values, which
+    decides the sign of a zero) over the gaps.
+
+    Parameters
+    ----------
+    name : str
+        The constraint's name.
+    lhs, rhs : list of float
+        The rows of :meth:`Constraint.evaluate` (at most :data:`_FEW_ROWS`).
+    info : RowInfo
+        Their description.
+    tol : float
+        Binding tolerance.
+    """
+    sign = info.sign.tolist()
+    active = info.active.tolist()
+    clean = info.report_scale
+    scale = None if clean is None else clean.tolist()
+    gaps: list[float] = []
+    n_ok = n_binding = 0
+    violated = False
+    r_bind, best_bind = -1, -_INF
+    for i, (x, b) in enumerate(zip(lhs, rhs, strict=True)):
+        if not (active[i] and -_INF < b < _INF):
+            gaps.append(-_INF)
+            continue
+        n_ok += 1
+        s = 1.0 if scale is None else scale[i]
+        gap = (x - b) * s
+        gaps.append(gap)
+        slack = tol * (1.0 + abs(b * s))
+        if gap >= -slack:
+            n_binding += 1
+            size = abs(sign[i] * s * x)
+            if size > best_bind:
+                r_bind, best_bind = i, size
+        if gap > slack:
+            violated = True
+    if not n_ok:
+        return _no_row_report(name)
+    if n_binding and not violated:
+        r = r_bind
+    else:  # np.argmax: the first NaN, else the first largest gap
+        r, best = 0, gaps[0]
+        for i, gap in enumerate(gaps):
+            if gap != gap:
+                r = i
+                break
+            if gap > best:
+                r, best = i, gap
+    max_gap = gaps[0]  # np.max: NaN wins, else the later of equal gaps
+    for gap in gaps[1:]:
+        if max_gap == max_gap and (gap != gap or gap >= max_gap):
+            max_gap = gap
+    factor = sign[r] if scale is None else sign[r] * scale[r]
+    return _new_report(
+        name,
+        factor * lhs[r] + 0.0,  # + 0.0: no negative zeros
+        factor * rhs[r] + 0.0,
+        n_binding > 0,
+        n_binding,
+        max(max_gap, 0.0),
+        info.labels[r],
+    )
+
+
+def _new_report(
+    name: str,
+    value: float,
+    limit: float,
+    binding: bool,
+    n_binding: int,
+    max_violation: float,
+    where: str,
+) -> ConstraintReport:
+    """Make a hard constraint's ConstraintReport without the frozen ``__init__``.
+
+    The fields are written into the instance ``__dict__`` in field order, as
+    unpickling does (4x cheaper than the ``__init__`` of a frozen
+    dataclass); the object is equal to and indistinguishable from
+    ``ConstraintReport(name, value, ...)``. ConstraintReport has no
+    ``__post_init__`` to skip.
+    """
+    report = _object_new(ConstraintReport)
+    fields = report.__dict__
+    fields["name"] = name
+    fields["value"] = value
+    fields["limit"] = limit
+    fields["binding"] = binding
+    fields["n_binding"] = n_binding
+    fields["max_violation"] = max_violation
+    fields["soft"] = False
+    fields["where"] = where
+    return report
+
+
+_INF = math.inf
+_object_new = object.__new__
 
 
 class Kind:

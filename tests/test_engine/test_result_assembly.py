@@ -2,9 +2,11 @@
 
 Pins what the fast paths of :meth:`Constraint.report` and
 :func:`replicator._attribution.build_result` rely on: the reported row, its
-label, the binding count and the violation on hand-made cases; shared
-(cached) row descriptions that follow the universe and the masks; eager,
-picklable results; and the non-investable names.
+label, the binding count and the violation on hand-made cases; the numpy and
+the few-row (Python float) paths against a plain definition; shared (cached)
+row descriptions that follow the universe and the masks; eagerly computed,
+picklable results; and the non-investable names. The lazily built per-asset
+Series are pinned in ``test_result_lazy.py``.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from dataclasses import FrozenInstanceError
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import replicator as rp
 from replicator._attribution import build_result
-from replicator.constraints._base import RowInfo
+from replicator.constraints._base import ConstraintReport, RowInfo, _new_report
 from replicator.data._snapshot import MarketSnapshot
 
 C = rp.constraints
@@ -270,11 +274,14 @@ def test_result_fields(solved):
 def test_results_do_not_share_mutable_data():
     snap = snapshot(benchmark=[0.5, 0.5, 0.0])
     first, second = _build(snap), _build(snap)
-    first.te_by_group.loc["x"] = 1.0
-    first.weights.iloc[0] = 9.0
-    first.holdings.iloc[0] = 9.0
-    assert second.te_by_group.empty
-    assert second.weights.iloc[0] != 9.0
+    by_group, weights, holdings = first.te_by_group, first.weights, first.holdings
+    by_group.loc["x"] = 1.0
+    weights.iloc[0] = 9.0
+    holdings.iloc[0] = 9.0
+    for res in (first, second):
+        assert res.te_by_group.empty
+        assert res.weights.iloc[0] != 9.0
+        assert res.holdings.iloc[0] == 0.0
     assert snap.holdings[0] == 0.0
 
 
@@ -397,3 +404,148 @@ def test_report_matches_the_plain_definition(n):
         want = _reference_report(lhs, rhs, info)
         assert repr(got) == repr(want), (trial, got, want)
         assert [type(x) for x in got] == [type(x) for x in want]
+
+
+# ---------------------------------------------- few rows: the Python-float path
+_VALUES = [0.0, -0.0, 1e-7, -1e-7, 2e-6, -2e-6, 0.1, -0.1, 0.5, 1.0]
+_SPECIAL = [math.nan, math.inf, -math.inf]
+_BOUNDS = [0.0, -0.0, 0.1, -0.1, 0.5, 1.0, 1e12, *_SPECIAL]
+_DELTAS = [0.0, -0.0, 1e-7, -1e-7, 1.2e-6, -1.2e-6, 0.3, -0.3]
+_SCALES = [1.0, 2.5, 1e-3, 0.0, -1.0, *_SPECIAL]
+
+
+def _check_report(lhs, rhs, sign, scale, active, tol=1e-6):
+    """Report of given rows == the plain definition, to the bit and the type."""
+    n = len(lhs)
+    info = RowInfo(
+        labels=[f"row{i}" for i in range(n)],
+        sign=np.asarray(sign, dtype=float),
+        scale=np.asarray(scale, dtype=float),
+        active=np.asarray(active, dtype=bool),
+    )
+    lhs, rhs = np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float)
+    rep = _Rows(lhs, rhs, info).report(np.zeros(3), np.zeros(3), snapshot(), tol)
+    got = (
+        rep.value,
+        rep.limit,
+        rep.binding,
+        rep.n_binding,
+        rep.max_violation,
+        rep.where,
+    )
+    want = _reference_report(lhs, rhs, info, tol)
+    assert repr(got) == repr(want), (got, want)
+    assert [type(x) for x in got] == [type(x) for x in want]
+    assert type(rep) is ConstraintReport and not rep.soft
+
+
+@st.composite
+def _row_sets(draw, max_rows: int):
+    """1 to ``max_rows`` rows: bounds, values near them or anywhere, ties."""
+    n = draw(st.integers(1, max_rows))
+    rhs = draw(st.lists(st.sampled_from(_BOUNDS), min_size=n, max_size=n))
+    lhs = [
+        b + draw(st.sampled_from(_DELTAS))
+        if draw(st.booleans())
+        else draw(st.sampled_from(_VALUES + _SPECIAL))
+        for b in rhs
+    ]
+    sign = draw(st.lists(st.sampled_from([1.0, -1.0]), min_size=n, max_size=n))
+    scale = (
+        [1.0] * n
+        if draw(st.booleans())
+        else draw(st.lists(st.sampled_from(_SCALES), min_size=n, max_size=n))
+    )
+    active = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    if draw(st.booleans()):
+        active = [True] * n
+    tol = draw(st.sampled_from([1e-6, 1e-6, 0.0, 0.05, -1e-3]))
+    return lhs, rhs, sign, scale, active, tol
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(_row_sets(max_rows=2))
+def test_few_row_report_matches_the_plain_definition(rows):
+    # one and two rows take the Python-float path
+    _check_report(*rows)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(_row_sets(max_rows=5))
+def test_report_paths_agree_near_the_switch(rows):
+    # three rows and more take the numpy path; any tolerance, even negative
+    _check_report(*rows)
+
+
+@pytest.mark.parametrize(
+    ("lhs", "rhs", "sign", "scale", "active"),
+    [
+        # one row: slack, binding, violated, NaN value, NaN/inf bound, inactive
+        ([0.5], [1.0], [1.0], [1.0], [True]),
+        ([1.0], [1.0], [1.0], [1.0], [True]),
+        ([1.5], [1.0], [-1.0], [2.5], [True]),
+        ([math.nan], [1.0], [1.0], [1.0], [True]),
+        ([0.5], [math.nan], [1.0], [1.0], [True]),
+        ([0.5], [math.inf], [1.0], [1.0], [True]),
+        ([0.5], [-math.inf], [1.0], [1.0], [True]),
+        ([0.5], [1.0], [1.0], [1.0], [False]),
+        ([math.inf], [1.0], [1.0], [1.0], [True]),
+        ([-math.inf], [1.0], [1.0], [1.0], [True]),
+        # signed zeros: values, limits and a zero gap of either sign
+        ([-0.0], [0.0], [1.0], [1.0], [True]),
+        ([0.0], [-0.0], [-1.0], [1.0], [True]),
+        ([0.0, -0.0], [0.0, 0.0], [1.0, -1.0], [1.0, 1.0], [True, True]),
+        ([-0.0, 0.0], [0.0, 0.0], [-1.0, 1.0], [1.0, 1.0], [True, True]),
+        ([-0.0, -0.0], [0.0, -0.0], [1.0, 1.0], [1.0, 1.0], [True, True]),
+        # ties: equal violations, equal |values| at the bound -> the first row
+        ([1.5, 1.5], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [True, True]),
+        ([1.0, -1.0], [1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [True, True]),
+        ([0.2, 0.2], [0.5, 0.5], [1.0, 1.0], [1.0, 1.0], [True, True]),
+        # a violation beats a binding row with a larger value
+        ([0.9, -0.2], [0.9, -0.3], [1.0, -1.0], [1.0, 1.0], [True, True]),
+        # a NaN gap is the "largest" (np.argmax), NaN max_violation
+        ([0.5, math.nan], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [True, True]),
+        ([math.nan, 2.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [True, True]),
+        # ignored rows: the other row is reported, or the first if all are -inf
+        ([9.0, 0.5], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [False, True]),
+        ([9.0, 0.5], [math.inf, 1.0], [1.0, 1.0], [1.0, 1.0], [True, True]),
+        ([9.0, -math.inf], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [False, True]),
+        ([9.0, 0.5], [1.0, math.nan], [1.0, 1.0], [1.0, 1.0], [False, True]),
+        # scaled rows, and scales read as 1 (zero, negative, inf, NaN)
+        ([0.3, 0.5], [0.2, 0.5], [1.0, 1.0], [10.0, 1.0], [True, True]),
+        ([0.3, 0.5], [0.2, 0.5], [1.0, 1.0], [0.0, math.nan], [True, True]),
+        ([0.3, 0.5], [0.2, 0.5], [1.0, 1.0], [-1.0, math.inf], [True, True]),
+    ],
+)
+def test_few_row_edge_cases(lhs, rhs, sign, scale, active):
+    for tol in (1e-6, 0.0):
+        _check_report(lhs, rhs, sign, scale, active, tol)
+    # the same rows through the numpy path (padded with an ignored row)
+    _check_report(
+        [*lhs, 0.0], [*rhs, math.inf], [*sign, 1.0], [*scale, 1.0], [*active, True]
+    )
+
+
+def test_zero_dimensional_rows_are_one_row():
+    info = RowInfo([""], np.ones(1), np.ones(1), np.ones(1, dtype=bool))
+    rep = _Rows(np.float64(0.3), 0.2, info).report(np.zeros(3), np.zeros(3), snapshot())
+    assert (rep.value, rep.limit, rep.n_binding, rep.where) == (0.3, 0.2, 1, "")
+    assert rep.max_violation == pytest.approx(0.1)
+
+
+def test_fast_reports_equal_constructed_ones():
+    fast = _new_report("K(1)", 0.5, 1.0, True, 2, 0.0, "'A'")
+    slow = ConstraintReport(
+        name="K(1)",
+        value=0.5,
+        limit=1.0,
+        binding=True,
+        n_binding=2,
+        max_violation=0.0,
+        where="'A'",
+    )
+    assert fast == slow and repr(fast) == repr(slow)
+    assert list(vars(fast).items()) == list(vars(slow).items())
+    assert pickle.loads(pickle.dumps(fast)) == slow
+    with pytest.raises(FrozenInstanceError):
+        fast.value = 0.0  # type: ignore[misc]
