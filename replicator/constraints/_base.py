@@ -321,7 +321,7 @@ class Constraint(Term):
             float(factor * rhs[r]) + 0.0,
             bool(n_binding),
             int(n_binding),
-            max(max_gap, 0.0),
+            max(max_gap, 0.0) + 0.0,  # + 0.0: no negative zeros
             info.labels[r],
         )
 
@@ -404,7 +404,7 @@ def _report_few(
         factor * rhs[r] + 0.0,
         n_binding > 0,
         n_binding,
-        max(max_gap, 0.0),
+        max(max_gap, 0.0) + 0.0,
         info.labels[r],
     )
 

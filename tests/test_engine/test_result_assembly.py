@@ -366,7 +366,7 @@ def _reference_report(lhs, rhs, info, tol=1e-6):
         float(info.sign[r] * scale[r] * rhs[r]) + 0.0,
         bool(at_bound.any()),
         int(at_bound.sum()),
-        max(float(gap.max()), 0.0),
+        max(float(gap.max()), 0.0) + 0.0,  # never -0.0
         info.labels[r],
     )
 
@@ -549,3 +549,18 @@ def test_fast_reports_equal_constructed_ones():
     assert pickle.loads(pickle.dumps(fast)) == slow
     with pytest.raises(FrozenInstanceError):
         fast.value = 0.0  # type: ignore[misc]
+
+
+def test_max_violation_is_never_negative_zero():
+    """A row exactly at its bound (gap -0.0) reports max_violation +0.0."""
+    for n in (1, 2, 5):  # the Python-float path and the numpy path
+        lhs = np.full(n, -0.0)
+        rhs = np.zeros(n)
+        info = RowInfo(
+            labels=[f"row{i}" for i in range(n)],
+            sign=np.ones(n),
+            scale=np.ones(n),
+            active=np.ones(n, dtype=bool),
+        )
+        rep = _Rows(lhs, rhs, info).report(np.zeros(3), np.zeros(3), snapshot())
+        assert math.copysign(1.0, rep.max_violation) == 1.0, n
