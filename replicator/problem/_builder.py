@@ -43,6 +43,13 @@ __all__ = ["OBJECTIVE_SCALE", "CompiledProblem"]
 #: Objective scale: TE^2 in fraction^2/yr times 1e4 is TE^2 in %^2/yr, O(1).
 OBJECTIVE_SCALE = 1e4
 
+#: Options of the solvers tried as a fallback (after the routed solver failed).
+#: SCS is the last resort: on a conic problem that stalled Clarabel it can run
+#: its 200,000 iterations for minutes (~45 s at 100 assets); in the fallback it
+#: stops after a minute and returns its point as inaccurate (refused when it
+#: breaks a hard limit by more than 1e-4, warned about otherwise).
+FALLBACK_OPTIONS: dict[str, dict[str, float]] = {"SCS": {"time_limit_secs": 60.0}}
+
 
 def _check_convex(term: Term, expr: cp.Expression, what: str) -> None:
     """Raise ModelError unless ``expr`` is convex and DPP."""
@@ -205,7 +212,16 @@ class CompiledProblem:
         return fall_back(
             stats,
             [
-                (alt, partial(run_solver, self.problem, alt, n_assets=n))
+                (
+                    alt,
+                    partial(
+                        run_solver,
+                        self.problem,
+                        alt,
+                        options=FALLBACK_OPTIONS.get(alt),
+                        n_assets=n,
+                    ),
+                )
                 for alt in alternatives
             ],
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import warnings
 
 import cvxpy as cp
 import numpy as np
@@ -730,3 +731,57 @@ def test_small_infeasible_socp_skips_the_cvxpy_solver_chain(medium, monkeypatch)
     ) as info:
         model.solve(**data)
     assert info.value.solver == "CLARABEL"
+
+
+def test_scs_fallback_runs_under_a_time_limit(medium, monkeypatch):
+    """SCS, the last fallback, gets FALLBACK_OPTIONS' time limit; the routed
+    solver keeps the user's options."""
+    from replicator.problem import _builder
+    from replicator.solvers import Status
+
+    real = _builder.run_solver
+    calls = []
+
+    def others_fail(problem, solver, reason, options=None, **kwargs):
+        calls.append((solver, options))
+        if solver == "SCS":
+            return real(problem, solver, reason, options, **kwargs)
+        return _stats(Status.FAILED, solver)
+
+    monkeypatch.setattr(_builder, "run_solver", others_fail)
+    model = basic_model(backend="cvxpy", solver="CLARABEL")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rp.exceptions.InaccurateSolutionWarning)
+        res = model.solve(returns=medium.returns, benchmark=medium.benchmark)
+    assert [c[0] for c in calls] == ["CLARABEL", "OSQP", "SCS"]
+    assert calls[0][1] is None  # the routed solver: no fallback options
+    assert calls[-1][1] == {"time_limit_secs": 60.0}
+    assert res.stats.solver == "SCS"
+
+
+def test_scs_time_limit_stops_it_early(medium, monkeypatch):
+    """The limit reaches SCS through cvxpy: a 1 ms budget ends the solve long
+    before its 200,000 iterations, with an inaccurate or failed status."""
+    from replicator.problem import _builder
+    from replicator.solvers import Status
+
+    real = _builder.run_solver
+
+    def clarabel_fails(problem, solver, reason, options=None, **kwargs):
+        if solver != "SCS":
+            return _stats(Status.FAILED, solver)
+        return real(problem, solver, reason, options, **kwargs)
+
+    monkeypatch.setattr(_builder, "run_solver", clarabel_fails)
+    monkeypatch.setattr(
+        _builder, "FALLBACK_OPTIONS", {"SCS": {"time_limit_secs": 1e-3}}
+    )
+    model = basic_model(backend="cvxpy", solver="CLARABEL")
+    snap = model.prepare(returns=medium.returns, benchmark=medium.benchmark)
+    compiled = model.compiled_for(snap)
+    compiled.update(snap)
+    stats = compiled.solve("CLARABEL", None, fallback=True)
+    assert stats.solver == "SCS"
+    assert stats.status in (Status.OPTIMAL_INACCURATE, Status.FAILED)
+    assert stats.iterations is None or stats.iterations < 200_000
+    assert stats.solve_time < 5.0
