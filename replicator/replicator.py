@@ -29,7 +29,7 @@ from replicator.exceptions import (
 )
 from replicator.problem import CompiledProblem
 from replicator.problem._diagnose import ADVICE, diagnose_infeasibility
-from replicator.problem._native import NativeProblem, supports_native
+from replicator.problem._native import ELASTIC_TOL, NativeProblem, supports_native
 from replicator.result import ReplicationResult
 from replicator.risk._base import RiskModel
 from replicator.risk._statistical_factor import StatisticalFactor
@@ -477,7 +477,7 @@ class Replicator:
             found = compiled.elastic_violations(snapshot)
             if found is not None and found[0]:
                 if large:
-                    raise self._elastic_infeasible(found, snapshot, stats)
+                    raise self._elastic_infeasible(compiled, found, snapshot, stats)
                 checked = (*stats.attempts, "native elastic check: infeasible")
                 infeasible = replace(stats, status=Status.INFEASIBLE, attempts=checked)
                 return infeasible, compiled
@@ -536,6 +536,7 @@ class Replicator:
 
     def _elastic_infeasible(
         self,
+        compiled: NativeProblem,
         found: tuple[dict[str, float], np.ndarray],
         snapshot: MarketSnapshot,
         stats: SolverStats,
@@ -543,7 +544,9 @@ class Replicator:
         """Build the error of a large SOCP the elastic check finds infeasible.
 
         Names each limit that must give, with its value at the least violating
-        point (for a TE cap: the smallest TE the other constraints allow).
+        point (for a TE cap: the smallest TE the other constraints allow). When
+        a single limit must give, the constraints it conflicts with are named
+        too (:meth:`_conflict_partners`).
         """
         when = f" on {snapshot.date}" if snapshot.date is not None else ""
         violations, w = found
@@ -556,8 +559,14 @@ class Replicator:
                     f"{k.name} ({k.quantity} {rep.value:.6g} against a limit of "
                     f"{rep.limit:.6g})"
                 )
+        head = ""
+        if len(violations) == 1:
+            (name,) = violations
+            partners = self._conflict_partners(compiled, snapshot, name)
+            if partners:
+                head = f" {name} conflicts with {' + '.join(partners)}:"
         return InfeasibleError(
-            f"The problem is infeasible{when}: the point that violates the "
+            f"The problem is infeasible{when}:{head} the point that violates the "
             f"constraints least breaks {', '.join(parts)}. Found by the native "
             f"elastic check after {'; '.join(stats.attempts)}; {self._skipped()}."
             + ADVICE,
@@ -566,6 +575,32 @@ class Replicator:
             solver=stats.solver,
             date=snapshot.date,
         )
+
+    @staticmethod
+    def _conflict_partners(
+        compiled: NativeProblem, snapshot: MarketSnapshot, name: str
+    ) -> list[str]:
+        """Names of the hard constraints whose removal lets ``name`` give less.
+
+        The culprit's least relaxation with every other hard constraint kept
+        (:meth:`NativeProblem.smallest_relaxation`) is compared with the same
+        problem without each of the others in turn; as in the cvxpy diagnosis,
+        the constraints whose removal lowers it are the ones it conflicts with.
+        An empty list when the relaxation cannot be computed.
+        """
+        terms = compiled.constraint_terms
+        culprit = next(i for i, k in enumerate(terms) if k.name == name)
+        base = compiled.smallest_relaxation(snapshot, culprit)
+        if base is None or base <= ELASTIC_TOL:
+            return []
+        partners = []
+        for j, k in enumerate(terms):
+            if j == culprit or getattr(k, "is_soft", False):
+                continue
+            without = compiled.smallest_relaxation(snapshot, culprit, skip=j)
+            if without is not None and without < base - 1e-6 * (1.0 + base):
+                partners.append(k.name)
+        return partners
 
     def _cvxpy_twin(
         self, compiled: CompiledProblem | NativeProblem, snapshot: MarketSnapshot

@@ -57,6 +57,12 @@ def medium() -> Universe:
 
 
 @pytest.fixture(scope="module")
+def wide() -> Universe:
+    """1,000 assets: above the size limit of cvxpy's conic diagnosis."""
+    return make_universe(1000, n_dates=250, n_factors=3, seed=2)
+
+
+@pytest.fixture(scope="module")
 def large() -> Universe:
     return make_universe(500, n_dates=300, n_factors=5, seed=3)
 

@@ -40,7 +40,8 @@ __all__ = ["NativeProblem", "supports_native"]
 #: covariance's square root) and at least this many assets goes to Clarabel.
 DENSE_MIN_ASSETS = 300
 
-#: Slack (rows' own units) above which the native elastic check names a limit.
+#: Slack of one row (its own units) above which the native elastic check names
+#: the limit.
 ELASTIC_TOL = 1e-7
 #: Weight of TE^2 in the native elastic check: far below any elastic price (>= 1
 #: per unit of violation), so it only picks the least violating point nearest
@@ -233,10 +234,55 @@ class NativeProblem:
             return None
         found = {}
         for name, blocks in owners.items():
-            total = sum(float(np.sum(out.x[data.blocks[b]])) for b in blocks)
-            if total > ELASTIC_TOL:
-                found[name] = total
+            if not blocks:
+                continue
+            rows = np.concatenate([out.x[data.blocks[b]] for b in blocks])
+            # a limit gives when one of its rows does: the interior point's
+            # ~1e-10 per row would add up past the tolerance over N rows
+            if rows.max() > ELASTIC_TOL:
+                found[name] = float(rows.sum())
         return found, np.asarray(out.x[data.blocks["w"]], dtype=float)
+
+    def smallest_relaxation(
+        self, snapshot: MarketSnapshot, culprit: int, skip: int | None = None
+    ) -> float | None:
+        """Phase 2 of elastic mode, natively: how much one constraint must give.
+
+        Constraint ``culprit`` (an index into the constraint terms) gets a slack
+        per row (as in :meth:`elastic_violations`, at a price of 1); every other
+        hard constraint stays hard, except ``skip``, which is left out; the
+        costs are left out and the tracking error gets the same negligible
+        weight. Comparing the result with and without each other constraint
+        tells which ones the culprit conflicts with.
+
+        Returns
+        -------
+        float or None
+            The culprit's least total slack (its rows' own units); None when
+            this problem fails too (e.g. the other constraints conflict among
+            themselves).
+        """
+        qp = self._builder(snapshot, None)
+        with qp.weighted(ELASTIC_TE_WEIGHT):
+            self.risk.qp(qp, snapshot)  # type: ignore[attr-defined]
+        slacks: list[str] = []
+        for i, k in enumerate(self.constraint_terms):
+            if i == skip or getattr(k, "is_soft", False):
+                continue
+            if i != culprit:
+                k.qp(qp, snapshot)  # type: ignore[attr-defined]
+                continue
+            before = set(qp.block_names)
+            with qp.softened(1.0):
+                k.qp(qp, snapshot)  # type: ignore[attr-defined]
+            slacks = [
+                b for b in qp.block_names if b not in before and b.startswith("slack")
+            ]
+        data = qp.build()
+        out = make_native_solver("CLARABEL", None, snapshot.n_assets).solve(data)
+        if out.x is None or not out.status.usable:  # "AlmostSolved" is usable
+            return None
+        return sum(float(np.sum(out.x[data.blocks[b]])) for b in slacks)
 
     @property
     def objective_value(self) -> float:

@@ -673,8 +673,9 @@ def test_large_infeasible_socp_is_named_by_the_native_elastic_check(
     medium, monkeypatch
 ):
     """Above the cvxpy limit a stalled SOCP is diagnosed natively: the TE cap
-    cannot hold, and the least violating point has the smallest TE the
-    turnover limit allows."""
+    cannot hold, it conflicts with the turnover limit alone (the budget and
+    long-only constraints do not raise the smallest TE), and the least
+    violating point has the smallest TE the turnover limit allows."""
     import replicator.replicator as module
 
     model, data = _te_cap_above_turnover(medium)
@@ -685,7 +686,8 @@ def test_large_infeasible_socp_is_named_by_the_native_elastic_check(
     _fail_first_clarabel(monkeypatch)
     with pytest.raises(
         rp.exceptions.InfeasibleError,
-        match=r"^The problem is infeasible: the point that violates the constraints "
+        match=r"^The problem is infeasible: TrackingErrorLimit\(0\.01\) conflicts with "
+        r"TurnoverLimit\(0\.02\): the point that violates the constraints "
         r"least breaks TrackingErrorLimit\(0\.01\) \(tracking error 0\.08\d+ against "
         r"a limit of 0\.01\)\. Found by the native elastic check after CLARABEL: "
         r"InsufficientProgress; the cvxpy diagnosis is skipped",
@@ -785,3 +787,74 @@ def test_scs_time_limit_stops_it_early(medium, monkeypatch):
     assert stats.status in (Status.OPTIMAL_INACCURATE, Status.FAILED)
     assert stats.iterations is None or stats.iterations < 200_000
     assert stats.solve_time < 5.0
+
+
+def test_native_conflict_partners_match_the_cvxpy_diagnosis(medium, monkeypatch):
+    """The native phase 2 names the same conflicting constraints as the cvxpy
+    diagnosis, on a case where two limits (weight caps and turnover) bind
+    against the TE cap."""
+    import replicator.replicator as module
+
+    equal = pd.Series(1.0 / len(medium.benchmark), index=medium.benchmark.index)
+    data = {"returns": medium.returns, "benchmark": medium.benchmark, "holdings": equal}
+
+    def model():
+        return basic_model(
+            constraints=[
+                C.FullyInvested(),
+                C.LongOnly(),
+                C.WeightBounds(upper=0.03),
+                C.TurnoverLimit(0.05),
+                C.TrackingErrorLimit(0.001),
+            ]
+        )
+
+    with pytest.raises(rp.exceptions.InfeasibleError) as small:
+        model().solve(**data)  # the cvxpy diagnosis (below the size limit)
+    want = str(small.value).split(" conflicts with ")[1].split(":")[0]
+    monkeypatch.setattr(module, "CVXPY_CONIC_MAX_ASSETS", 10)
+    _fail_first_clarabel(monkeypatch)
+    with pytest.raises(
+        rp.exceptions.InfeasibleError,
+        match=r"^The problem is infeasible: TrackingErrorLimit\(0\.001\) conflicts "
+        r"with ",
+    ) as large:
+        model().solve(**data)
+    got = str(large.value).split(" conflicts with ")[1].split(":")[0]
+    assert set(got.split(" + ")) == set(want.split(" + "))
+    assert set(got.split(" + ")) == {
+        "WeightBounds(lower=0, upper=0.03)",
+        "TurnoverLimit(0.05)",
+    }
+
+
+def test_native_elastic_diagnosis_at_1000_assets(wide, monkeypatch):
+    """At N=1,000 (natively, no cvxpy): only the TE cap must give (the interior
+    point's ~1e-10 slack on each of the 1,000 long-only rows is not a
+    violation), and it conflicts with the weight caps and the turnover limit,
+    as the cvxpy diagnosis finds at N=300 on the same kind of problem."""
+    _fail_first_clarabel(monkeypatch)
+    u, n = wide, len(wide.benchmark)
+    model = basic_model(
+        constraints=[
+            C.FullyInvested(),
+            C.LongOnly(),
+            C.WeightBounds(upper=3.0 / n),
+            C.TurnoverLimit(0.05),
+            C.TrackingErrorLimit(1e-6),
+        ]
+    )
+    with pytest.raises(
+        rp.exceptions.InfeasibleError,
+        match=r"^The problem is infeasible: TrackingErrorLimit\(1e-06\) conflicts with "
+        r"WeightBounds\(lower=0, upper=0\.003\) \+ TurnoverLimit\(0\.05\): the point "
+        r"that violates the constraints least breaks TrackingErrorLimit\(1e-06\) "
+        r"\(tracking error 0\.0\d+ against a limit of 1e-06\)\. Found by the native "
+        r"elastic check",
+    ) as info:
+        model.solve(
+            returns=u.returns,
+            benchmark=u.benchmark,
+            holdings=pd.Series(1.0 / n, index=u.benchmark.index),
+        )
+    assert set(info.value.conflicts) == {"TrackingErrorLimit(1e-06)"}
