@@ -858,3 +858,44 @@ def test_native_elastic_diagnosis_at_1000_assets(wide, monkeypatch):
             holdings=pd.Series(1.0 / n, index=u.benchmark.index),
         )
     assert set(info.value.conflicts) == {"TrackingErrorLimit(1e-06)"}
+
+
+def test_large_certified_infeasible_socp_is_diagnosed_natively(medium, monkeypatch):
+    """A conic problem Clarabel certifies infeasible above the size limit is
+    diagnosed by the native elastic check: cvxpy's conic compilation (O(N^2)
+    memory) never runs."""
+    import replicator.replicator as module
+
+    def no_twin(*args, **kwargs):
+        raise AssertionError("the cvxpy twin must not be built")
+
+    monkeypatch.setattr(module, "CVXPY_CONIC_MAX_ASSETS", 10)
+    monkeypatch.setattr(module.Replicator, "_cvxpy_twin", no_twin)
+    model, data = _te_cap_above_turnover(medium)
+    with pytest.raises(
+        rp.exceptions.InfeasibleError,
+        match=r"^The problem is infeasible: TrackingErrorLimit\(0\.01\) conflicts with "
+        r"TurnoverLimit\(0\.02\): the point that violates the constraints least "
+        r"breaks TrackingErrorLimit\(0\.01\) \(tracking error 0\.08\d+ against a "
+        r"limit of 0\.01\)\. Found by the native elastic check after CLARABEL: "
+        r"PrimalInfeasible",
+    ) as info:
+        model.solve(**data)
+    assert info.value.solver == "CLARABEL"
+
+
+def test_large_certified_infeasible_socp_when_the_check_fails(medium, monkeypatch):
+    import replicator.replicator as module
+    from replicator.problem._native import NativeProblem
+
+    monkeypatch.setattr(module, "CVXPY_CONIC_MAX_ASSETS", 10)
+    monkeypatch.setattr(NativeProblem, "elastic_violations", lambda self, snap: None)
+    model, data = _te_cap_above_turnover(medium)
+    with pytest.raises(
+        rp.exceptions.InfeasibleError,
+        match=r"^CLARABEL reported the problem infeasible \(PrimalInfeasible\), and "
+        r"the native elastic check failed; the cvxpy diagnosis is skipped .* Check "
+        r"the constraints: FullyInvested\(\), LongOnly\(\), TurnoverLimit\(0\.02\), "
+        r"TrackingErrorLimit\(0\.01\)\.$",
+    ):
+        model.solve(**data)
