@@ -63,6 +63,12 @@ def wide() -> Universe:
 
 
 @pytest.fixture(scope="module")
+def very_wide() -> Universe:
+    """5,000 assets, for the diagnosis of large conic problems."""
+    return make_universe(5000, n_dates=250, n_factors=3, seed=2)
+
+
+@pytest.fixture(scope="module")
 def large() -> Universe:
     return make_universe(500, n_dates=300, n_factors=5, seed=3)
 

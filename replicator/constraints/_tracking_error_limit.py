@@ -116,8 +116,11 @@ class TrackingErrorLimit(Constraint):
 
         Hard: the second-order cone ``(sqrt(h), y - g, z - s b_s)`` with
         ``h = TE_max^2 - c0``. Soft: ``h`` gains a priced slack ``sigma`` and the
-        rotated cone ``(h/mu + mu, 2 v, h/mu - mu)`` (``mu = TE_max``, which
-        keeps every entry of the order of ``TE``) holds ``||v||^2 <= h``.
+        rotated cone ``(h/mu + mu, 2 v, h/mu - mu)`` holds ``||v||^2 <= h``
+        (exact for any ``mu > 0``; ``mu`` is the larger of ``TE_max`` and the
+        holdings' TE, which keeps every entry of the order of the TE reached:
+        with ``mu = TE_max = 1e-6`` Clarabel stalled on the elastic diagnosis
+        at N=5,000).
         The risk model's ``y = G w`` and ``z = s w`` blocks are reused.
         """
         risk = getattr(self, "_risk", None)
@@ -138,7 +141,11 @@ class TrackingErrorLimit(Constraint):
             radius = np.sqrt(h) if h >= 0 else h
             qp.cone("soc", [({}, radius), ({"y": ky}, -g), ({"z": kz}, -sb)])
             return
-        mu = max(float(self.max_te), 1e-6)
+        # any mu > 0 is exact; the larger of the cap and the holdings' TE keeps
+        # the entries of one magnitude when the cap is far below what can be
+        # reached (the elastic diagnosis of an absurd cap)
+        held = float(np.sqrt(max(risk.evaluate(snapshot.holdings, snapshot), 0.0)))
+        mu = max(float(self.max_te), held, 1e-6)
         sigma = qp.slack(1, price)
         per_mu = {sigma: np.array([-1.0 / mu])}
         qp.cone(

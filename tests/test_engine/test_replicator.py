@@ -899,3 +899,32 @@ def test_large_certified_infeasible_socp_when_the_check_fails(medium, monkeypatc
         r"TrackingErrorLimit\(0\.01\)\.$",
     ):
         model.solve(**data)
+
+
+def test_native_elastic_diagnosis_at_5000_assets(very_wide):
+    """A TE cap of 1e-6 at N=5,000, certified infeasible by Clarabel, is
+    diagnosed natively. The soft cap's rotated cone is scaled by the larger of
+    the cap and the holdings' TE: scaled by the cap alone, Clarabel stalled on
+    the elastic problem (InsufficientProgress) and nothing was named."""
+    u, n = very_wide, len(very_wide.benchmark)
+    model = basic_model(
+        constraints=[
+            C.FullyInvested(),
+            C.LongOnly(),
+            C.WeightBounds(upper=3.0 / n),
+            C.TurnoverLimit(0.05),
+            C.TrackingErrorLimit(1e-6),
+        ]
+    )
+    with pytest.raises(
+        rp.exceptions.InfeasibleError,
+        match=r"^The problem is infeasible: TrackingErrorLimit\(1e-06\) conflicts with "
+        r"WeightBounds\(lower=0, upper=0\.0006\) \+ TurnoverLimit\(0\.05\): the point "
+        r"that violates the constraints least breaks TrackingErrorLimit\(1e-06\)",
+    ) as info:
+        model.solve(
+            returns=u.returns,
+            benchmark=u.benchmark,
+            holdings=pd.Series(1.0 / n, index=u.benchmark.index),
+        )
+    assert set(info.value.conflicts) == {"TrackingErrorLimit(1e-06)"}
