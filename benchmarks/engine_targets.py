@@ -13,6 +13,11 @@ Targets:
   (relative) of a tight Clarabel reference;
 * re-solve <= 1.5 x raw OSQP ``update`` + ``solve`` on the same QP with the
   same settings (:mod:`benchmarks.raw_osqp`), measured in the same process.
+
+The N=500 ``auto`` cell runs ``--rounds`` times (default 5, each isolated) and
+the verdict uses the round with the median re-solve time, shown with the
+rounds' range: on a VM whose speed drifts by +-40 % within minutes, one cell's
+median is one draw (session 4: 4.1-7.7 ms over 26 cells, PIQP alone 3.0-5.0 ms).
 """
 
 from __future__ import annotations
@@ -55,6 +60,12 @@ def _shown(key: str, v: float, row: dict[str, Any]) -> str:
         return f"n/a ({row.get('status')}: {str(row.get('note', ''))[:60]})"
     if key in ("cold_wall", "warm_wall"):
         extra = f", solver {1e3 * _value(row, key.replace('wall', 'solver')):.1f} ms"
+        spread = row.get("warm_wall_rounds") if key == "warm_wall" else None
+        if spread:
+            extra += (
+                f"; median of {len(spread)} rounds, "
+                f"{1e3 * min(spread):.1f}-{1e3 * max(spread):.1f} ms"
+            )
         return f"{1e3 * v:.1f} ms{extra}"
     if key == "overhead_ratio":
         return f"{v:.2f}x (raw {1e3 * _value(row, 'raw_warm_wall'):.1f} ms)"
@@ -112,8 +123,35 @@ def check(rows: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
     return out
 
 
-def run(sizes: list[str], repeats: int, timeout: float, log: Any = print) -> list[dict]:
-    """Reference and ``auto`` cells of the engine variant at each size."""
+def median_round(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the round with the median re-solve time, with the spread added.
+
+    Each round is one isolated ``auto`` cell. The VM's speed drifts by up to
+    +-40 % within minutes, so one cell's median is one draw: the verdict uses
+    the round whose ``warm_wall`` is the median (the lower middle for an even
+    count), and ``warm_wall_rounds`` keeps every round's value.
+    """
+    timed = [r for r in rounds if math.isfinite(_value(r, "warm_wall"))]
+    if not timed:
+        return rounds[-1]
+    timed.sort(key=lambda r: _value(r, "warm_wall"))
+    row = dict(timed[(len(timed) - 1) // 2])
+    row["warm_wall_rounds"] = [_value(r, "warm_wall") for r in timed]
+    return row
+
+
+def run(
+    sizes: list[str],
+    repeats: int,
+    timeout: float,
+    log: Any = print,
+    rounds: dict[str, int] | None = None,
+) -> list[dict]:
+    """Reference and ``auto`` cells of the engine variant at each size.
+
+    ``rounds`` maps a size to how many isolated ``auto`` cells to run there
+    (default 1); see :func:`median_round`.
+    """
     rows = []
     for size in sizes:
         for solver in (REFERENCE, "auto"):
@@ -125,10 +163,14 @@ def run(sizes: list[str], repeats: int, timeout: float, log: Any = print) -> lis
                 warm_repeats=1 if solver == REFERENCE else 7,
                 raw=solver == "auto",
             )
-            row = run_isolated(spec, timeout)
-            took = row.get("cell_seconds", 0)
-            log(f"  N={size} {solver}: {row.get('status')} ({took:.1f} s)")
-            rows.append(row)
+            n = 1 if solver == REFERENCE else max(1, (rounds or {}).get(size, 1))
+            done = []
+            for _ in range(n):
+                row = run_isolated(spec, timeout)
+                took = row.get("cell_seconds", 0)
+                log(f"  N={size} {solver}: {row.get('status')} ({took:.1f} s)")
+                done.append(row)
+            rows.append(median_round(done) if n > 1 else done[0])
     return rows
 
 
@@ -137,9 +179,16 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.engine_targets")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--timeout", type=float, default=600.0)
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="isolated N=500 auto cells; the verdict uses the median one (the "
+        "VM's speed drifts, one cell is one draw)",
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 on any MISS")
     args = p.parse_args(argv)
-    rows = run(["500", "5000"], args.repeats, args.timeout)
+    rows = run(["500", "5000"], args.repeats, args.timeout, rounds={"500": args.rounds})
     table = check(rows)
     print("\n| N | target | measured | verdict |\n|---|---|---|---|")
     for size, label, measured, v in table:

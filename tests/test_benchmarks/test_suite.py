@@ -284,3 +284,21 @@ def test_isolated_cell_is_killed_above_memory_limit(monkeypatch):
     row = run_isolated(CellSpec("qp", "500", "OSQP"), timeout=30)
     assert row["status"] == "out of memory" and "RSS" in row["note"]
     assert row["cell_seconds"] < 15
+
+
+def test_engine_targets_use_the_median_round():
+    from benchmarks.engine_targets import _shown, median_round
+
+    rounds = [
+        {"warm_wall": 0.006, "warm_solver": 0.0045, "status": "optimal"},
+        {"warm_wall": 0.0042, "warm_solver": 0.003, "status": "optimal"},
+        {"warm_wall": float("nan"), "status": "failed"},
+        {"warm_wall": 0.0051, "warm_solver": 0.0035, "status": "optimal"},
+        {"warm_wall": 0.0047, "warm_solver": 0.0033, "status": "optimal"},
+    ]
+    row = median_round(rounds)
+    assert row["warm_wall"] == 0.0047  # lower middle of 4 timed rounds
+    assert row["warm_wall_rounds"] == [0.0042, 0.0047, 0.0051, 0.006]
+    shown = _shown("warm_wall", 0.0047, row)
+    assert shown == "4.7 ms, solver 3.3 ms; median of 4 rounds, 4.2-6.0 ms"
+    assert median_round([{"status": "failed"}]) == {"status": "failed"}
