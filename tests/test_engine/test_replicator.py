@@ -828,13 +828,10 @@ def test_native_conflict_partners_match_the_cvxpy_diagnosis(medium, monkeypatch)
     }
 
 
-def test_native_elastic_diagnosis_at_1000_assets(wide, monkeypatch):
-    """At N=1,000 (natively, no cvxpy): only the TE cap must give (the interior
-    point's ~1e-10 slack on each of the 1,000 long-only rows is not a
-    violation), and it conflicts with the weight caps and the turnover limit,
-    as the cvxpy diagnosis finds at N=300 on the same kind of problem."""
-    _fail_first_clarabel(monkeypatch)
-    u, n = wide, len(wide.benchmark)
+def _absurd_te_cap(u):
+    """A TE cap of 1e-6 from equal weights, with caps of 3x equal weight and a
+    turnover limit of 0.05. Returns the model and the solve inputs."""
+    n = len(u.benchmark)
     model = basic_model(
         constraints=[
             C.FullyInvested(),
@@ -844,6 +841,17 @@ def test_native_elastic_diagnosis_at_1000_assets(wide, monkeypatch):
             C.TrackingErrorLimit(1e-6),
         ]
     )
+    equal = pd.Series(1.0 / n, index=u.benchmark.index)
+    return model, {"returns": u.returns, "benchmark": u.benchmark, "holdings": equal}
+
+
+def test_native_elastic_diagnosis_at_1000_assets(wide, monkeypatch):
+    """At N=1,000 (natively, no cvxpy): only the TE cap must give (the interior
+    point's ~1e-10 slack on each of the 1,000 long-only rows is not a
+    violation), and it conflicts with the weight caps and the turnover limit,
+    as the cvxpy diagnosis finds at N=300 on the same kind of problem."""
+    _fail_first_clarabel(monkeypatch)
+    model, data = _absurd_te_cap(wide)
     with pytest.raises(
         rp.exceptions.InfeasibleError,
         match=r"^The problem is infeasible: TrackingErrorLimit\(1e-06\) conflicts with "
@@ -852,11 +860,7 @@ def test_native_elastic_diagnosis_at_1000_assets(wide, monkeypatch):
         r"\(tracking error 0\.0\d+ against a limit of 1e-06\)\. Found by the native "
         r"elastic check",
     ) as info:
-        model.solve(
-            returns=u.returns,
-            benchmark=u.benchmark,
-            holdings=pd.Series(1.0 / n, index=u.benchmark.index),
-        )
+        model.solve(**data)
     assert set(info.value.conflicts) == {"TrackingErrorLimit(1e-06)"}
 
 
@@ -906,25 +910,12 @@ def test_native_elastic_diagnosis_at_5000_assets(very_wide):
     diagnosed natively. The soft cap's rotated cone is scaled by the larger of
     the cap and the holdings' TE: scaled by the cap alone, Clarabel stalled on
     the elastic problem (InsufficientProgress) and nothing was named."""
-    u, n = very_wide, len(very_wide.benchmark)
-    model = basic_model(
-        constraints=[
-            C.FullyInvested(),
-            C.LongOnly(),
-            C.WeightBounds(upper=3.0 / n),
-            C.TurnoverLimit(0.05),
-            C.TrackingErrorLimit(1e-6),
-        ]
-    )
+    model, data = _absurd_te_cap(very_wide)
     with pytest.raises(
         rp.exceptions.InfeasibleError,
         match=r"^The problem is infeasible: TrackingErrorLimit\(1e-06\) conflicts with "
         r"WeightBounds\(lower=0, upper=0\.0006\) \+ TurnoverLimit\(0\.05\): the point "
         r"that violates the constraints least breaks TrackingErrorLimit\(1e-06\)",
     ) as info:
-        model.solve(
-            returns=u.returns,
-            benchmark=u.benchmark,
-            holdings=pd.Series(1.0 / n, index=u.benchmark.index),
-        )
+        model.solve(**data)
     assert set(info.value.conflicts) == {"TrackingErrorLimit(1e-06)"}
