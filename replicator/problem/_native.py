@@ -213,35 +213,58 @@ class NativeProblem:
             hold: the failure was numerical), and the weights of the least
             violating point; None when this check fails too.
         """
-        qp = self._builder(snapshot, None)
-        # y = G w and z = s w, for a TE limit's cone; the tiny weight on TE^2
-        # regularizes (with none, Clarabel declared the problem dual infeasible)
-        with qp.weighted(ELASTIC_TE_WEIGHT):
-            self.risk.qp(qp, snapshot)  # type: ignore[attr-defined]
-        owners: dict[str, list[str]] = {}
-        for k in self.constraint_terms:
-            if getattr(k, "is_soft", False):
-                continue  # a soft constraint never makes the problem infeasible
-            before = set(qp.block_names)
-            with qp.softened(float(k.elastic_price)):
-                k.qp(qp, snapshot)  # type: ignore[attr-defined]
-            owners[k.name] = [
-                b for b in qp.block_names if b not in before and b.startswith("slack")
-            ]
-        data = qp.build()
+        terms = self.constraint_terms
+        prices = {i: float(k.elastic_price) for i, k in enumerate(terms)}
+        data, owners = self._elastic_qp(snapshot, prices)
         out = make_native_solver("CLARABEL", None, snapshot.n_assets).solve(data)
         if out.x is None:
             return None
-        found = {}
-        for name, blocks in owners.items():
+        found: dict[str, float] = {}
+        for i, blocks in owners.items():
             if not blocks:
                 continue
             rows = np.concatenate([out.x[data.blocks[b]] for b in blocks])
             # a limit gives when one of its rows does: the interior point's
             # ~1e-10 per row would add up past the tolerance over N rows
             if rows.max() > ELASTIC_TOL:
-                found[name] = float(rows.sum())
+                name = terms[i].name
+                found[name] = found.get(name, 0.0) + float(rows.sum())
         return found, np.asarray(out.x[data.blocks["w"]], dtype=float)
+
+    def _elastic_qp(
+        self,
+        snapshot: MarketSnapshot,
+        prices: dict[int, float],
+        skip: int | None = None,
+    ) -> tuple[QPData, dict[int, list[str]]]:
+        """Assemble an elastic problem of the hard constraints.
+
+        Constraint ``i`` in ``prices`` gets a slack per row priced ``prices[i]``
+        (shared where its soft form shares them); the other hard constraints
+        stay hard, except ``skip``, left out; soft constraints are left out (they
+        never make the problem infeasible), and so are the costs (they never
+        bind; their cones are what made the full problem hard). Returns the QP
+        and the slack blocks of each softened constraint.
+        """
+        qp = self._builder(snapshot, None)
+        # y = G w and z = s w, for a TE limit's cone; the tiny weight on TE^2
+        # regularizes (with none, Clarabel declared the problem dual infeasible)
+        with qp.weighted(ELASTIC_TE_WEIGHT):
+            self.risk.qp(qp, snapshot)  # type: ignore[attr-defined]
+        owners: dict[int, list[str]] = {}
+        for i, k in enumerate(self.constraint_terms):
+            if i == skip or getattr(k, "is_soft", False):
+                continue
+            if i not in prices:
+                k.qp(qp, snapshot)  # type: ignore[attr-defined]
+                continue
+            before = set(qp.block_names)
+            with qp.softened(prices[i]):
+                k.qp(qp, snapshot)  # type: ignore[attr-defined]
+            owners[i] = [
+                b for b in qp.block_names if b not in before and b.startswith("slack")
+            ]
+        return qp.build(), owners
 
     def smallest_relaxation(
         self, snapshot: MarketSnapshot, culprit: int, skip: int | None = None
@@ -262,27 +285,12 @@ class NativeProblem:
             this problem fails too (e.g. the other constraints conflict among
             themselves).
         """
-        qp = self._builder(snapshot, None)
-        with qp.weighted(ELASTIC_TE_WEIGHT):
-            self.risk.qp(qp, snapshot)  # type: ignore[attr-defined]
-        slacks: list[str] = []
-        for i, k in enumerate(self.constraint_terms):
-            if i == skip or getattr(k, "is_soft", False):
-                continue
-            if i != culprit:
-                k.qp(qp, snapshot)  # type: ignore[attr-defined]
-                continue
-            before = set(qp.block_names)
-            with qp.softened(1.0):
-                k.qp(qp, snapshot)  # type: ignore[attr-defined]
-            slacks = [
-                b for b in qp.block_names if b not in before and b.startswith("slack")
-            ]
-        data = qp.build()
+        data, owners = self._elastic_qp(snapshot, {culprit: 1.0}, skip)
         out = make_native_solver("CLARABEL", None, snapshot.n_assets).solve(data)
         if out.x is None or not out.status.usable:  # "AlmostSolved" is usable
             return None
-        return sum(float(np.sum(out.x[data.blocks[b]])) for b in slacks)
+        blocks = owners.get(culprit, [])
+        return sum(float(np.sum(out.x[data.blocks[b]])) for b in blocks)
 
     @property
     def objective_value(self) -> float:
