@@ -615,10 +615,7 @@ def test_large_conic_failure_skips_the_cvxpy_fallback(medium, monkeypatch):
     break_native_solvers(monkeypatch)
     monkeypatch.setattr(module, "CVXPY_CONIC_MAX_ASSETS", 10)
 
-    def no_twin(self, compiled, snapshot):
-        raise AssertionError("the cvxpy twin must not be built")
-
-    monkeypatch.setattr(rp.Replicator, "_cvxpy_twin", no_twin)
+    _forbid_cvxpy_twin(monkeypatch)
     model = basic_model(
         constraints=[C.FullyInvested(), C.LongOnly(), C.TrackingErrorLimit(0.05)]
     )
@@ -634,6 +631,15 @@ def test_large_conic_failure_skips_the_cvxpy_fallback(medium, monkeypatch):
     break_native_solvers(monkeypatch)
     res = model.solve(returns=medium.returns, benchmark=medium.benchmark)
     assert res.stats.reason.startswith("fallback to cvxpy")
+
+
+def _forbid_cvxpy_twin(monkeypatch):
+    """Building the cvxpy twin (O(N^2) conic compilation) fails the test."""
+
+    def no_twin(*args, **kwargs):
+        raise AssertionError("the cvxpy twin must not be built")
+
+    monkeypatch.setattr(rp.Replicator, "_cvxpy_twin", no_twin)
 
 
 def _fail_first_clarabel(monkeypatch):
@@ -870,11 +876,8 @@ def test_large_certified_infeasible_socp_is_diagnosed_natively(medium, monkeypat
     memory) never runs."""
     import replicator.replicator as module
 
-    def no_twin(*args, **kwargs):
-        raise AssertionError("the cvxpy twin must not be built")
-
     monkeypatch.setattr(module, "CVXPY_CONIC_MAX_ASSETS", 10)
-    monkeypatch.setattr(module.Replicator, "_cvxpy_twin", no_twin)
+    _forbid_cvxpy_twin(monkeypatch)
     model, data = _te_cap_above_turnover(medium)
     with pytest.raises(
         rp.exceptions.InfeasibleError,

@@ -345,6 +345,18 @@ class _Rows(rp.constraints.Constraint):
         return self.info
 
 
+def _fields(rep):
+    """The reported fields of a ConstraintReport, in _reference_report's order."""
+    return (
+        rep.value,
+        rep.limit,
+        rep.binding,
+        rep.n_binding,
+        rep.max_violation,
+        rep.where,
+    )
+
+
 def _reference_report(lhs, rhs, info, tol=1e-6):
     """The report, written plainly (every row, every array)."""
     ok = info.active & np.isfinite(rhs)
@@ -393,14 +405,7 @@ def test_report_matches_the_plain_definition(n):
             active=active,
         )
         rep = _Rows(lhs, rhs, info).report(np.zeros(3), np.zeros(3), snap)
-        got = (
-            rep.value,
-            rep.limit,
-            rep.binding,
-            rep.n_binding,
-            rep.max_violation,
-            rep.where,
-        )
+        got = _fields(rep)
         want = _reference_report(lhs, rhs, info)
         assert repr(got) == repr(want), (trial, got, want)
         assert [type(x) for x in got] == [type(x) for x in want]
@@ -425,14 +430,7 @@ def _check_report(lhs, rhs, sign, scale, active, tol=1e-6):
     )
     lhs, rhs = np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float)
     rep = _Rows(lhs, rhs, info).report(np.zeros(3), np.zeros(3), snapshot(), tol)
-    got = (
-        rep.value,
-        rep.limit,
-        rep.binding,
-        rep.n_binding,
-        rep.max_violation,
-        rep.where,
-    )
+    got = _fields(rep)
     want = _reference_report(lhs, rhs, info, tol)
     assert repr(got) == repr(want), (got, want)
     assert [type(x) for x in got] == [type(x) for x in want]
