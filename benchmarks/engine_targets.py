@@ -2,8 +2,9 @@
 
 Problem: factor model (k=10), budget, long-only, per-asset caps, turnover limit
 and a 5 bp proportional fee (the ``engine`` variant), solved with
-``solver="auto"`` (native PIQP) and the default fallback, each size in a fresh
-process.
+``solver="auto"`` (natively assembled; the dual Newton method of
+:mod:`replicator.solvers._dual_newton`, PIQP when it declines) and the default
+fallback, each size in a fresh process.
 
 Targets:
 
@@ -17,7 +18,8 @@ Targets:
 The N=500 ``auto`` cell runs ``--rounds`` times (default 5, each isolated) and
 the verdict uses the round with the median re-solve time, shown with the
 rounds' range: on a VM whose speed drifts by +-40 % within minutes, one cell's
-median is one draw (session 4: 4.1-7.7 ms over 26 cells, PIQP alone 3.0-5.0 ms).
+median is one draw (session 4, with PIQP: 4.1-7.7 ms over 26 cells, PIQP alone
+3.0-5.0 ms). Raw PIQP on the same QPs is reported for comparison.
 """
 
 from __future__ import annotations
@@ -59,7 +61,10 @@ def _shown(key: str, v: float, row: dict[str, Any]) -> str:
     if not math.isfinite(v):
         return f"n/a ({row.get('status')}: {str(row.get('note', ''))[:60]})"
     if key in ("cold_wall", "warm_wall"):
-        extra = f", solver {1e3 * _value(row, key.replace('wall', 'solver')):.1f} ms"
+        extra = (
+            f", {row.get('solver_used', 'solver')} "
+            f"{1e3 * _value(row, key.replace('wall', 'solver')):.1f} ms"
+        )
         spread = row.get("warm_wall_rounds") if key == "warm_wall" else None
         if spread:
             extra += (

@@ -63,12 +63,17 @@ class Replicator:
     periods_per_year : float, default 252
         Annualization of the risk model: 252 for equities, 365 for crypto.
     solver : str, default "auto"
-        "auto" solves QPs (linear and quadratic terms only) with PIQP on the
-        directly assembled problem and conic problems (power, AMM, TE cap)
-        with Clarabel through cvxpy; or a solver name ("PIQP", "OSQP",
-        "CLARABEL" run natively on QPs; any cvxpy solver runs through cvxpy).
+        "auto" solves QPs (linear and quadratic terms only) on the directly
+        assembled problem with the dual Newton method when it recognizes their
+        structure (separable per asset plus a few coupling rows; see
+        :mod:`replicator.solvers._dual_newton`) and with PIQP otherwise, and
+        conic problems (power, AMM, TE cap) with Clarabel; or a solver name
+        ("DUAL_NEWTON", "PIQP", "OSQP", "CLARABEL" run natively on QPs; any
+        cvxpy solver runs through cvxpy).
     solver_options : dict, optional
-        Options passed to the solver, over replicator's tight defaults.
+        Options passed to the solver, over replicator's tight defaults. With
+        ``solver="auto"`` they are PIQP's for QPs (and the dual Newton method
+        is skipped) and Clarabel's for conic problems.
     fallback : bool, default True
         Try another solver when the first fails or is inaccurate.
     backend : {"auto", "native", "cvxpy"}, default "auto"

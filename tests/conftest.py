@@ -83,3 +83,22 @@ def sp500_2010() -> tuple[pd.DataFrame, pd.Series]:
     df = df.loc[df.index < "2011-01-01"]
     idx = df.pop("SP500")
     return df, idx
+
+
+@pytest.fixture
+def without_dual_newton(monkeypatch) -> str:
+    """Make the dual Newton method decline every QP, so PIQP runs first (auto).
+
+    Returns the entry the decline leaves in ``SolverStats.attempts``.
+    """
+    from replicator.solvers import Status
+    from replicator.solvers._dual_newton import DualNewton
+    from replicator.solvers._native import NativeOutcome
+
+    def declined(self, d):
+        return NativeOutcome(
+            None, Status.FAILED, "declined: disabled by the test", 0, 0.0, 0.0
+        )
+
+    monkeypatch.setattr(DualNewton, "solve", declined)
+    return "DUAL_NEWTON: declined: disabled by the test"

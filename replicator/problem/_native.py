@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
@@ -39,6 +40,17 @@ __all__ = ["NativeProblem", "supports_native"]
 #: A QP whose risk factor has at least as many rows as assets (a dense
 #: covariance's square root) and at least this many assets goes to Clarabel.
 DENSE_MIN_ASSETS = 300
+#: Why a QP goes to the dual Newton method (``solver="auto"``).
+DUAL_NEWTON_REASON = (
+    "problem is a QP, separable per asset but for a few coupling rows: dual "
+    "Newton method on the directly assembled QP, exact (certified by the duality "
+    "gap) and warm-started from the last multipliers"
+)
+#: Why a QP goes to PIQP when the dual Newton method declines it.
+PIQP_REASON = (
+    "problem is a QP (linear and quadratic terms only): PIQP interior point on "
+    "the directly assembled QP, accurate in 10-20 iterations at any size"
+)
 
 #: Slack of one row (its own units) above which the native elastic check names
 #: the limit.
@@ -171,19 +183,38 @@ class NativeProblem:
         *,
         fallback: bool = True,
     ) -> SolverStats:
-        """Solve, falling back to the other native solvers before giving up."""
+        """Solve, falling back to the other native solvers before giving up.
+
+        With ``solver="auto"`` a QP goes to the dual Newton method first; when
+        it declines (a structure it does not handle, or no certified optimum
+        within its iteration limit) PIQP solves it, and both attempts are
+        recorded. The decline is not a failure: nothing warns. ``options``
+        under ``"auto"`` are PIQP's, so with options a QP goes to PIQP.
+        """
         assert self.data is not None
         conic = self.data.is_conic
         n = len(self.assets)
         dense = self.n_factor_rows >= n >= DENSE_MIN_ASSETS
         name, reason = native_route(solver, conic, dense)
+        auto = solver.upper() == "AUTO"
+        first = None
+        if name == "DUAL_NEWTON" and auto and options:
+            name, reason = "PIQP", f"{PIQP_REASON} (solver_options are PIQP's)"
+        elif name == "DUAL_NEWTON" and auto:
+            first = self._solve_with(name, reason, None)
+            if first.status is Status.OPTIMAL:
+                return first
+            name, reason = "PIQP", f"{PIQP_REASON} (dual Newton {first.raw_status})"
         stats = self._solve_with(name, reason, options)
+        if first is not None:
+            stats = replace(stats, attempts=(*first.attempts, *stats.attempts))
         if stats.status is Status.OPTIMAL or not fallback:
             return stats
+        tried = {name} if first is None else {name, first.solver}
         alternatives = (
             []
             if conic
-            else [alt for alt in ("CLARABEL", "PIQP", "OSQP") if alt != name]
+            else [alt for alt in ("CLARABEL", "PIQP", "OSQP") if alt not in tried]
         )
         return fall_back(
             stats,
@@ -331,12 +362,7 @@ def native_route(
             "interior point on the directly assembled problem",
         )
     if name == "AUTO":
-        return (
-            "PIQP",
-            "problem is a QP (linear and quadratic terms only): PIQP interior "
-            "point on the directly assembled QP, accurate in 10-20 iterations at "
-            "any size and warm on re-solves",
-        )
+        return "DUAL_NEWTON", DUAL_NEWTON_REASON
     if name not in NATIVE_SOLVERS:
         raise ValueError(name)
     return name, f"requested solver={requested!r}"

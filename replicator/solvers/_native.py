@@ -4,7 +4,12 @@ Each adapter keeps its solver object between calls. When the sparsity pattern
 of the new data equals the last one, only the changed numbers are passed to the
 solver (``update``); otherwise it is set up again.
 
-* **PIQP** (proximal interior point, the default for QPs): 10-15 iterations
+* **DUAL_NEWTON** (:mod:`replicator.solvers._dual_newton`, the default for
+  QPs it recognizes: separable per asset plus at most 48 coupling rows, every
+  weight with curvature): exact, certified by the duality gap, warm-started
+  from the last multipliers. Engine benchmark problem: ~1 ms at N=500 and
+  ~5 ms at N=5,000, 3-7 iterations. It declines anything else.
+* **PIQP** (proximal interior point, the default for the other QPs): 10-15 iterations
   whatever the conditioning, and re-solves reuse the symbolic factorization.
   Measured on the engine benchmark problem (k=10 factor model, budget,
   long-only, caps, turnover, 5 bp fee): 3-4.5 ms at N=500 and ~0.07 s at N=5,000,
@@ -291,12 +296,16 @@ class _Clarabel:
 
 
 #: Solvers the native QP path can call.
-NATIVE_SOLVERS = ("PIQP", "OSQP", "CLARABEL")
+NATIVE_SOLVERS = ("DUAL_NEWTON", "PIQP", "OSQP", "CLARABEL")
 
 
 def make_native_solver(name: str, options: dict[str, Any] | None, n_assets: int) -> Any:
     """Return a stateful adapter for ``name`` (one of :data:`NATIVE_SOLVERS`)."""
     opts = dict(options or {})
+    if name == "DUAL_NEWTON":
+        from replicator.solvers._dual_newton import DualNewton
+
+        return DualNewton(opts)
     if name == "PIQP":
         return _PIQP(opts)
     if name == "OSQP":

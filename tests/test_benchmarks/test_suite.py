@@ -294,11 +294,18 @@ def test_engine_targets_use_the_median_round():
         {"warm_wall": 0.0042, "warm_solver": 0.003, "status": "optimal"},
         {"warm_wall": float("nan"), "status": "failed"},
         {"warm_wall": 0.0051, "warm_solver": 0.0035, "status": "optimal"},
-        {"warm_wall": 0.0047, "warm_solver": 0.0033, "status": "optimal"},
+        {
+            "warm_wall": 0.0047,
+            "warm_solver": 0.0033,
+            "status": "optimal",
+            "solver_used": "DUAL_NEWTON",
+        },
     ]
     row = median_round(rounds)
     assert row["warm_wall"] == 0.0047  # lower middle of 4 timed rounds
     assert row["warm_wall_rounds"] == [0.0042, 0.0047, 0.0051, 0.006]
     shown = _shown("warm_wall", 0.0047, row)
-    assert shown == "4.7 ms, solver 3.3 ms; median of 4 rounds, 4.2-6.0 ms"
+    assert shown == "4.7 ms, DUAL_NEWTON 3.3 ms; median of 4 rounds, 4.2-6.0 ms"
+    del row["solver_used"]
+    assert _shown("warm_wall", 0.0047, row).startswith("4.7 ms, solver 3.3 ms;")
     assert median_round([{"status": "failed"}]) == {"status": "failed"}

@@ -78,7 +78,7 @@ def test_run_writes_every_output(write_config, tmp_path):
     assert {c["name"] for c in summary["constraints"]} >= {"TurnoverLimit(0.05)"}
     assert summary["manifest"]["config_sha256"]
     assert "data.returns" in summary["manifest"]["inputs"]
-    assert summary["solver"]["solver"] == "PIQP"
+    assert summary["solver"]["solver"] == "DUAL_NEWTON"
     assert "Tracking error" in res.stdout and "Wrote" in res.stdout
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 

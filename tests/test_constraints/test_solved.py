@@ -310,12 +310,17 @@ ROUTES = {
     "TurnoverLimit": (lambda: C.TurnoverLimit(0.5), False),
     "WeightBounds": (lambda: C.WeightBounds(upper=0.5), False),
 }
+#: QPs the dual Newton method declines (auto), and why; PIQP solves them.
+DUAL_NEWTON_DECLINES = {"Soft": "a global variable without curvature"}
 
 
 @pytest.mark.parametrize("backend", ["auto", "cvxpy"])
 @pytest.mark.parametrize("name", sorted(ROUTES))
 def test_solver_routing(small, name, backend):
-    """QPs: PIQP natively (auto), OSQP through cvxpy; conic: Clarabel."""
+    """QPs: the dual Newton method natively (auto; PIQP where it declines), OSQP
+    through cvxpy; conic: Clarabel."""
+    from replicator.problem._native import DUAL_NEWTON_REASON, PIQP_REASON
+
     make, conic = ROUTES[name]
     model = rp.Replicator(
         risk=rp.risk.StatisticalFactor(n_factors=2),
@@ -333,10 +338,17 @@ def test_solver_routing(small, name, backend):
     )
     if conic:
         solver = "CLARABEL"
-    elif backend == "auto":
+    elif backend == "auto" and name in DUAL_NEWTON_DECLINES:
         solver = "PIQP"
+        why = f"declined: {DUAL_NEWTON_DECLINES[name]}"
         assert model._compiled.native
-        assert "PIQP" in res.stats.reason and "QP" in res.stats.reason
+        assert res.stats.reason == f"{PIQP_REASON} (dual Newton {why})"
+        assert res.stats.attempts == (f"DUAL_NEWTON: {why}", "PIQP: PIQP_SOLVED")
+    elif backend == "auto":
+        solver = "DUAL_NEWTON"
+        assert model._compiled.native
+        assert res.stats.reason == DUAL_NEWTON_REASON
+        assert res.stats.attempts == ("DUAL_NEWTON: solved",)
     else:
         solver = "OSQP"
         assert not getattr(model._compiled, "native", False)

@@ -54,9 +54,13 @@ QP_COSTS = [
 ]
 
 
-def test_qp_costs_go_to_piqp(market):
+def test_qp_costs_go_to_dual_newton(market):
+    from replicator.problem._native import DUAL_NEWTON_REASON
+
     model, res = solve([make() for make in QP_COSTS], market)
-    assert res.stats.solver == "PIQP" and "QP" in res.stats.reason
+    assert res.stats.solver == "DUAL_NEWTON" and "QP" in res.stats.reason
+    assert res.stats.reason == DUAL_NEWTON_REASON
+    assert res.stats.attempts == ("DUAL_NEWTON: solved",)
     assert res.stats.status is rp.Status.OPTIMAL
     compiled = model._compiled
     assert compiled.native and compiled.problem_class == "qp"

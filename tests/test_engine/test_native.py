@@ -2,8 +2,9 @@
 
 Every term with a native form (``supports_qp``) gets one small problem on the
 ``medium`` universe (50 assets) in which it binds: the optimum with the term
-differs from the optimum without it. On each, the native path (PIQP on the
-directly assembled QP; Clarabel when a term adds cones) must reach the optimum
+differs from the optimum without it. On each, the native path (the dual Newton
+method on the directly assembled QP, PIQP where it declines; Clarabel when a
+term adds cones) must reach the optimum
 of cvxpy + Clarabel at tight tolerances, and the assembled problem must price
 its solution exactly as the numpy twins of the terms do.
 """
@@ -354,6 +355,44 @@ CONIC_IDS = [
 CASE_IDS = RISK_IDS + COST_IDS + HARD_IDS + [f"Soft({k})" for k in HARD_IDS] + CONIC_IDS
 
 
+#: Non-conic cases the dual Newton method declines under ``solver="auto"``, and
+#: why (PIQP solves them); it solves every other non-conic case itself.
+DUAL_NEWTON_DECLINES = {
+    # a dense covariance factor (as many rows as assets) couples every asset
+    "SampleCovariance": "too many coupling rows",
+    "EWMA": "too many coupling rows",
+    "LedoitWolf": "too many coupling rows",
+    "Covariance": "too many coupling rows",
+    # soft constraints: a penalty slack per row, or a shared linear slack
+    "Soft(FullyInvested)": "a global variable without curvature",
+    "Soft(LongOnly)": "too many coupling rows",
+    "Soft(WeightBounds)": "too many coupling rows",
+    "Soft(WeightBounds(series))": "a global variable without curvature",
+    "Soft(ActiveWeightBounds)": "too many coupling rows",
+    "Soft(GroupBounds)": "a global variable without curvature",
+    "Soft(GroupBounds(active))": "a global variable without curvature",
+    "Soft(TurnoverLimit)": "a global variable without curvature",
+    "Soft(TurnoverLimit(budget))": "a global variable without curvature",
+    "Soft(LiquidityLimit)": "too many coupling rows",
+    "Soft(Restricted)": "a global variable without curvature",
+    "Soft(NoTrade)": "a global variable without curvature",
+}
+
+
+def expected_qp_route(case_id: str) -> tuple[str, tuple[str, ...], str]:
+    """``(solver, attempts, reason)`` of an auto native solve of a QP case."""
+    from replicator.problem._native import DUAL_NEWTON_REASON, PIQP_REASON
+
+    if case_id in DUAL_NEWTON_DECLINES:
+        why = f"declined: {DUAL_NEWTON_DECLINES[case_id]}"
+        return (
+            "PIQP",
+            (f"DUAL_NEWTON: {why}", "PIQP: PIQP_SOLVED"),
+            f"{PIQP_REASON} (dual Newton {why})",
+        )
+    return "DUAL_NEWTON", ("DUAL_NEWTON: solved",), DUAL_NEWTON_REASON
+
+
 def case_class(case_id: str) -> str:
     """Class a case tests: ``Soft(NoTrade)`` -> ``Soft``."""
     return case_id.split("(")[0]
@@ -515,8 +554,14 @@ def test_native_matches_cvxpy(cases, native_solve, case_id):
     assert res.status is Status.OPTIMAL
     conic = case_id in CONIC_IDS
     assert model._compiled.data.is_conic == conic
-    assert res.stats.solver == ("CLARABEL" if conic else "PIQP")
-    assert len(res.stats.attempts) == 1
+    if conic:
+        assert res.stats.solver == "CLARABEL"
+        assert len(res.stats.attempts) == 1
+    else:
+        solver, attempts, reason = expected_qp_route(case_id)
+        assert res.stats.solver == solver
+        assert res.stats.attempts == attempts
+        assert res.stats.reason == reason
     ref_model, ref = reference(p)
     assert_same_optimum(model, res, ref_model, ref, p.data)
     assert res.penalties.keys() == ref.penalties.keys()
@@ -545,7 +590,7 @@ def test_native_matches_cvxpy(cases, native_solve, case_id):
     ],
     ids=["SampleCovariance", "StatisticalFactor", "EWMA", "LedoitWolf"],
 )
-def test_returns_only_mode_matches_cvxpy(medium, risk):
+def test_returns_only_mode_matches_cvxpy(medium, risk, request):
     p = Problem(
         risk,
         [K.ProportionalFee(bps=5)],
@@ -558,7 +603,10 @@ def test_returns_only_mode_matches_cvxpy(medium, risk):
     )
     model = p.model(backend="native")
     res = model.solve(**p.data)
-    assert res.returns_only and res.stats.solver == "PIQP"
+    # the risk models' case ids are those of test_native_matches_cvxpy
+    solver, attempts, reason = expected_qp_route(request.node.callspec.id)
+    assert res.returns_only and res.stats.solver == solver
+    assert res.stats.attempts == attempts and res.stats.reason == reason
     assert res.tracking_error > 1e-3  # the cap binds: no exact replication
     ref_model, ref = reference(p)
     assert_same_optimum(model, res, ref_model, ref, p.data)
@@ -612,7 +660,11 @@ def test_assembled_qp_prices_like_the_numpy_twins(cases, case_id):
 
 
 # ============================================================ 5. compile once
-def test_resolves_update_the_piqp_solver_without_recompiling(medium, monkeypatch):
+def test_resolves_update_the_piqp_solver_without_recompiling(
+    medium, monkeypatch, without_dual_newton
+):
+    """With the dual Newton method declining (auto), PIQP solves: set up once,
+    then updated in place."""
     import piqp
 
     calls = {"setup": 0, "update": 0}
@@ -642,6 +694,7 @@ def test_resolves_update_the_piqp_solver_without_recompiling(medium, monkeypatch
         }
         res = model.solve(**data)
         assert res.status is Status.OPTIMAL and res.stats.solver == "PIQP"
+        assert res.stats.attempts == (without_dual_newton, "PIQP: PIQP_SOLVED")
     assert model.n_compilations_ == 1
     assert calls == {"setup": 1, "update": 3}
     # The updated solver solves the new numbers, not stale ones.
@@ -750,12 +803,19 @@ def test_auto_backend_routing(medium):
     }
     cons = [C.FullyInvested(), C.LongOnly()]
 
+    from replicator.problem._native import DUAL_NEWTON_REASON
+
+    last = {}
+
     def routed(costs, **kw):
         model = rp.Replicator(risk=factor_risk(), costs=costs, constraints=cons, **kw)
-        res = model.solve(**data)
-        return getattr(model._compiled, "native", False), res.stats.solver
+        res = last["stats"] = model.solve(**data).stats
+        return getattr(model._compiled, "native", False), res.solver
 
-    assert routed([K.Spread(5.0)]) == (True, "PIQP")  # a QP: PIQP natively
+    # a QP: the dual Newton method natively
+    assert routed([K.Spread(5.0)]) == (True, "DUAL_NEWTON")
+    assert last["stats"].reason == DUAL_NEWTON_REASON
+    assert last["stats"].attempts == ("DUAL_NEWTON: solved",)
     assert routed([K.PowerImpact()]) == (True, "CLARABEL")  # cones: Clarabel
     assert routed([SquaredTrades()])[0] is False  # no qp form: cvxpy
     assert routed([K.Spread(5.0)], solver="SCS") == (False, "SCS")
@@ -767,6 +827,7 @@ def test_auto_backend_routing(medium):
     [
         ("auto", r"solver_options: PIQP has no setting 'no_such'"),
         ("PIQP", r"solver_options: PIQP has no setting 'no_such'"),
+        ("DUAL_NEWTON", r"solver_options: DUAL_NEWTON has no setting 'no_such'"),
         ("CLARABEL", r"solver_options: CLARABEL has no setting 'no_such'"),
         ("OSQP", r"solver_options: OSQP rejected them: .*'no_such'"),
     ],
@@ -784,7 +845,7 @@ def test_unknown_native_solver_option_is_a_config_error(small, solver, message):
 
 
 # ================================================================= 8. fallback
-def test_failed_piqp_falls_back_to_clarabel(medium, monkeypatch):
+def test_failed_piqp_falls_back_to_clarabel(medium, monkeypatch, without_dual_newton):
     p = rich_problem(medium)
     model_p = p.model(backend="native")
     res_p = model_p.solve(**p.data)
@@ -800,7 +861,11 @@ def test_failed_piqp_falls_back_to_clarabel(medium, monkeypatch):
     assert res.status is Status.OPTIMAL
     assert res.stats.solver == "CLARABEL"
     assert res.stats.reason == "fallback after PIQP returned FAKE_FAILURE"
-    assert res.stats.attempts == ("PIQP: FAKE_FAILURE", "CLARABEL: Solved")
+    assert res.stats.attempts == (
+        without_dual_newton,
+        "PIQP: FAKE_FAILURE",
+        "CLARABEL: Solved",
+    )
     assert_same_optimum(model, res, model_p, res_p, p.data)
 
 
@@ -813,7 +878,7 @@ def test_pickle_and_clone_after_a_native_solve(medium):
     for other in (pickle.loads(pickle.dumps(model)), model.clone()):
         assert other._compiled is None
         again = other.solve(**p.data)
-        assert again.stats.solver == "PIQP" and other._compiled.native
+        assert again.stats.solver == "DUAL_NEWTON" and other._compiled.native
         np.testing.assert_allclose(again.weights, res.weights, atol=1e-8)
     # The original keeps its compiled problem and still re-solves.
     np.testing.assert_allclose(model.solve(**p.data).weights, res.weights, atol=1e-8)
@@ -860,7 +925,16 @@ def test_random_problems_native_equals_clarabel(
     )
     model = p.model(backend="native")
     res = model.solve(**p.data)
-    assert res.stats.solver == "PIQP" and res.status is Status.OPTIMAL
+    assert res.status is Status.OPTIMAL
+    if sample:  # T = 250 factor rows: the dual Newton method declines
+        assert res.stats.solver == "PIQP"
+        assert res.stats.attempts == (
+            "DUAL_NEWTON: declined: too many coupling rows",
+            "PIQP: PIQP_SOLVED",
+        )
+    else:
+        assert res.stats.solver == "DUAL_NEWTON"
+        assert res.stats.attempts == ("DUAL_NEWTON: solved",)
     ref_model, ref = reference(p)
     assert_same_optimum(model, res, ref_model, ref, p.data)
     assert_qp_prices_like_twins(p)

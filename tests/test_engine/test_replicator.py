@@ -81,11 +81,15 @@ def test_osqp_and_clarabel_agree(medium):
     np.testing.assert_allclose(res_o.weights, res_c.weights, atol=2e-4)
 
 
-def test_qp_routes_to_piqp_natively(medium):
+def test_qp_routes_to_dual_newton_natively(medium):
+    from replicator.problem._native import DUAL_NEWTON_REASON
+
     model = basic_model()
     res = model.solve(returns=medium.returns, benchmark=medium.benchmark)
-    assert res.stats.solver == "PIQP" and model._compiled.native
-    assert "QP" in res.stats.reason and "PIQP" in res.stats.reason
+    assert res.stats.solver == "DUAL_NEWTON" and model._compiled.native
+    assert "QP" in res.stats.reason and "dual Newton" in res.stats.reason
+    assert res.stats.reason == DUAL_NEWTON_REASON
+    assert res.stats.attempts == ("DUAL_NEWTON: solved",)
 
 
 def test_qp_routes_to_osqp_through_cvxpy(medium):
@@ -243,8 +247,8 @@ def test_result_serializes_and_summarizes(medium):
     assert d["status"] == "optimal"
     assert set(d["te_decomposition"]["by_group"]) == set(medium.sectors.unique())
     assert res.te_by_group.sum() == pytest.approx(res.tracking_variance, rel=1e-9)
-    assert d["solver"]["solver"] == "PIQP"
-    assert d["solver"]["attempts"] == ["PIQP: PIQP_SOLVED"]
+    assert d["solver"]["solver"] == "DUAL_NEWTON"
+    assert d["solver"]["attempts"] == ["DUAL_NEWTON: solved"]
     text = res.summary()
     assert "Ex-ante TE" in text and "TurnoverLimit(1)" in text
     usage = res.liquidity_usage
@@ -319,7 +323,7 @@ def fake_native(monkeypatch, solver, status, raw):
     monkeypatch.setattr(cls, "solve", fake)
 
 
-def test_inaccurate_native_solution_warns(medium, monkeypatch):
+def test_inaccurate_native_solution_warns(medium, monkeypatch, without_dual_newton):
     from replicator.solvers import Status
 
     fake_native(monkeypatch, "PIQP", Status.OPTIMAL_INACCURATE, "ALMOST")
@@ -333,7 +337,9 @@ def test_inaccurate_native_solution_warns(medium, monkeypatch):
     assert res.stats.solver == "PIQP"
 
 
-def test_inaccurate_native_solution_falls_back(medium, monkeypatch):
+def test_inaccurate_native_solution_falls_back(
+    medium, monkeypatch, without_dual_newton
+):
     """With fallback, an inaccurate PIQP solution is replaced by Clarabel's."""
     from replicator.solvers import Status
 
@@ -342,7 +348,11 @@ def test_inaccurate_native_solution_falls_back(medium, monkeypatch):
     res = basic_model().solve(returns=medium.returns, benchmark=medium.benchmark)
     assert res.status is rp.Status.OPTIMAL and res.stats.solver == "CLARABEL"
     assert res.stats.reason == "fallback after PIQP returned ALMOST"
-    assert res.stats.attempts == ("PIQP: ALMOST", "CLARABEL: Solved")
+    assert res.stats.attempts == (
+        "DUAL_NEWTON: declined: disabled by the test",
+        "PIQP: ALMOST",
+        "CLARABEL: Solved",
+    )
     assert res.objective == pytest.approx(exact.objective, rel=1e-6)
 
 
@@ -356,17 +366,21 @@ def break_native_solvers(monkeypatch):
         monkeypatch.setattr(cls, "solve", failed)
 
 
-def test_native_failure_without_fallback_raises(medium, monkeypatch):
+def test_native_failure_without_fallback_raises(
+    medium, monkeypatch, without_dual_newton
+):
     break_native_solvers(monkeypatch)
     model = basic_model(fallback=False)
     with pytest.raises(
-        SolverFailedError, match=r"^Every solver failed \(PIQP: BROKEN\)\. Check"
+        SolverFailedError,
+        match=r"^Every solver failed \(DUAL_NEWTON: declined: disabled by the test; "
+        r"PIQP: BROKEN\)\. Check",
     ) as info:
         model.solve(returns=medium.returns, benchmark=medium.benchmark)
     assert info.value.status == "failed" and info.value.solver == "PIQP"
 
 
-def test_native_failure_falls_back_to_cvxpy(medium, monkeypatch):
+def test_native_failure_falls_back_to_cvxpy(medium, monkeypatch, without_dual_newton):
     """No native solver succeeds: the cvxpy twin and its solver chain run."""
     exact = basic_model().solve(returns=medium.returns, benchmark=medium.benchmark)
     break_native_solvers(monkeypatch)
@@ -374,6 +388,7 @@ def test_native_failure_falls_back_to_cvxpy(medium, monkeypatch):
     res = model.solve(returns=medium.returns, benchmark=medium.benchmark)
     assert res.status is rp.Status.OPTIMAL and res.stats.solver == "OSQP"
     assert res.stats.attempts == (
+        "DUAL_NEWTON: declined: disabled by the test",
         "PIQP: BROKEN",
         "CLARABEL: BROKEN",
         "OSQP: BROKEN",
@@ -383,7 +398,7 @@ def test_native_failure_falls_back_to_cvxpy(medium, monkeypatch):
     np.testing.assert_allclose(res.weights, exact.weights, atol=1e-5)
 
 
-def test_every_solver_failing_raises(medium, monkeypatch):
+def test_every_solver_failing_raises(medium, monkeypatch, without_dual_newton):
     from replicator.problem import _builder
     from replicator.solvers import SolverStats, Status
 
@@ -405,7 +420,8 @@ def test_every_solver_failing_raises(medium, monkeypatch):
     monkeypatch.setattr(_builder, "run_solver", failing)
     with pytest.raises(
         SolverFailedError,
-        match=r"^Every solver failed \(PIQP: BROKEN; CLARABEL: BROKEN; OSQP: BROKEN; "
+        match=r"^Every solver failed \(DUAL_NEWTON: declined: disabled by the test; "
+        r"PIQP: BROKEN; CLARABEL: BROKEN; OSQP: BROKEN; "
         r"OSQP: solver_error; CLARABEL: solver_error; SCS: solver_error\)\. Check",
     ) as info:
         basic_model().solve(returns=medium.returns, benchmark=medium.benchmark)
@@ -554,7 +570,9 @@ def test_interior_point_certificates_skip_first_order_checks(first, then, tried)
 
 
 # ============================================ inaccurate and failed fallbacks
-def test_inaccurate_solution_breaking_a_limit_is_refused(medium, monkeypatch):
+def test_inaccurate_solution_breaking_a_limit_is_refused(
+    medium, monkeypatch, without_dual_newton
+):
     """An early-stopped solver's point outside the constraints is not returned."""
     from dataclasses import replace
 
@@ -580,7 +598,9 @@ def test_inaccurate_solution_breaking_a_limit_is_refused(medium, monkeypatch):
     assert info.value.status == "optimal_inaccurate"
 
 
-def test_slightly_inaccurate_solution_is_returned_with_a_warning(medium, monkeypatch):
+def test_slightly_inaccurate_solution_is_returned_with_a_warning(
+    medium, monkeypatch, without_dual_newton
+):
     from replicator.solvers import Status
 
     fake_native(monkeypatch, "PIQP", Status.OPTIMAL_INACCURATE, "ALMOST")
@@ -593,7 +613,9 @@ def test_slightly_inaccurate_solution_is_returned_with_a_warning(medium, monkeyp
     assert res.status is Status.OPTIMAL_INACCURATE
 
 
-def test_cvxpy_fallback_out_of_memory_is_a_solver_error(medium, monkeypatch):
+def test_cvxpy_fallback_out_of_memory_is_a_solver_error(
+    medium, monkeypatch, without_dual_newton
+):
     break_native_solvers(monkeypatch)
 
     def no_memory(self, compiled, snapshot):
@@ -602,7 +624,8 @@ def test_cvxpy_fallback_out_of_memory_is_a_solver_error(medium, monkeypatch):
     monkeypatch.setattr(rp.Replicator, "_cvxpy_twin", no_memory)
     with pytest.raises(
         SolverFailedError,
-        match=r"^Every native solver failed \(PIQP: BROKEN; CLARABEL: BROKEN; OSQP: "
+        match=r"^Every native solver failed \(DUAL_NEWTON: declined: disabled by the "
+        r"test; PIQP: BROKEN; CLARABEL: BROKEN; OSQP: "
         r"BROKEN\) and the cvxpy fallback ran out of memory \(50 assets\)\.",
     ):
         basic_model().solve(returns=medium.returns, benchmark=medium.benchmark)

@@ -34,7 +34,7 @@ def test_headline_numbers_are_in_the_page(page, result):
     assert bp(result.total_cost) in page
     assert pct(result.turnover) in page
     assert f">{result.n_holdings}<" in page
-    assert "optimal" in page and "PIQP" in page
+    assert "optimal" in page and "DUAL_NEWTON" in page
 
 
 def test_sections_are_present(page, result):
@@ -104,7 +104,7 @@ def test_formatters():
 
 def test_headline_rows(result):
     rows = dict(report.headline(result))
-    assert rows["Status"] == "optimal (PIQP)"
+    assert rows["Status"] == "optimal (DUAL_NEWTON)"
     assert rows["Date"] == str(result.date.date())
     assert rows["Binding constraints"].startswith("FullyInvested()")
 

@@ -1,0 +1,378 @@
+"""The dual Newton method (``solver="DUAL_NEWTON"``, first choice of "auto" QPs).
+
+It must return the exact optimum (checked against tight Clarabel, on known
+answers and on the real S&P 500 data), hold every row it returns, re-solve from
+its last multipliers, and decline, never guess, outside its structure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import replicator as rp
+from replicator.exceptions import ConfigError, InfeasibleError
+from replicator.solvers import Status
+from replicator.solvers._dual_newton import DualNewton, NotSeparable, analyze
+from replicator.solvers._native import make_native_solver
+
+C, K = rp.constraints, rp.costs
+
+#: Clarabel at its tightest reliable setting: the reference optimum.
+TIGHT_CLARABEL = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12}
+
+
+def engine_model(upper: float = 0.06, **kw) -> rp.Replicator:
+    """Budget, long-only, caps, turnover and a fee: the engine benchmark's form.
+
+    The caps bind on ``large`` (500 assets); use ``upper=0.25`` on ``medium``.
+    """
+    return rp.Replicator(
+        risk=rp.risk.StatisticalFactor(n_factors=3),
+        costs=[K.ProportionalFee(bps=5)],
+        constraints=[
+            C.FullyInvested(),
+            C.LongOnly(),
+            C.WeightBounds(upper=upper),
+            C.TurnoverLimit(0.1),
+        ],
+        **kw,
+    )
+
+
+def inputs(u, **extra) -> dict:
+    return {
+        "returns": u.returns,
+        "benchmark": u.benchmark,
+        "holdings": u.holdings,
+        **extra,
+    }
+
+
+def qp_of(model: rp.Replicator, data: dict):
+    """The assembled QPData of ``model`` on ``data`` (after one solve)."""
+    model.solve(**data)
+    return model._compiled.data
+
+
+def check_feasible(d, x, tol: float = 1e-10) -> None:
+    """Every row and bound of the QPData holds at ``x``."""
+    assert np.all(x >= d.x_lower) and np.all(x <= d.x_upper)
+    assert np.abs(d.A_eq @ x - d.b_eq).max(initial=0.0) <= tol
+    ax = d.A_in @ x
+    assert np.all(ax <= d.u_in + tol) and np.all(ax >= d.l_in - tol)
+
+
+def reference_objective(d) -> float:
+    out = make_native_solver("CLARABEL", TIGHT_CLARABEL, 0).solve(d)
+    assert out.status is Status.OPTIMAL, out.raw_status
+    return d.objective(out.x)
+
+
+# ============================================================ known answers
+def test_feasible_benchmark_without_costs_is_replicated_exactly(medium):
+    model = rp.Replicator(
+        risk=rp.risk.StatisticalFactor(n_factors=3),
+        constraints=[C.FullyInvested(), C.LongOnly()],
+    )
+    res = model.solve(returns=medium.returns, benchmark=medium.benchmark)
+    assert res.stats.solver == "DUAL_NEWTON" and res.status is Status.OPTIMAL
+    np.testing.assert_allclose(res.weights, medium.benchmark, rtol=0, atol=1e-12)
+    assert res.tracking_error < 1e-9
+
+
+def test_single_binding_cap_has_the_closed_form_answer():
+    """Diagonal risk, budget, one cap below its benchmark weight.
+
+    ``min sum d_i (w_i - b_i)^2`` s.t. ``1'w = 1``, ``w_0 <= c``: the cap
+    binds and the excess ``e = b_0 - c`` goes to the others in proportion
+    to ``1 / d_i``.
+    """
+    n = 6
+    tickers = [f"T{i}" for i in range(n)]
+    d = np.array([0.04, 0.01, 0.02, 0.03, 0.05, 0.06])
+    b = pd.Series([0.3, 0.1, 0.15, 0.15, 0.2, 0.1], index=tickers)
+    cap = 0.2
+    risk = rp.risk.FactorModel(
+        exposures=pd.DataFrame(np.zeros((n, 1)), index=tickers, columns=["f"]),
+        factor_covariance=pd.DataFrame([[1e-4]], index=["f"], columns=["f"]),
+        specific_variance=pd.Series(d, index=tickers),  # annualized
+    )
+    upper = pd.Series(1.0, index=tickers)
+    upper["T0"] = cap
+    model = rp.Replicator(
+        risk=risk, constraints=[C.FullyInvested(), C.WeightBounds(upper=upper)]
+    )
+    res = model.solve(benchmark=b)
+    assert res.stats.solver == "DUAL_NEWTON"
+    inv = 1.0 / d[1:]
+    expected = np.concatenate([[cap], b.to_numpy()[1:] + (0.3 - cap) * inv / inv.sum()])
+    np.testing.assert_allclose(res.weights.to_numpy(), expected, rtol=0, atol=1e-13)
+    te2 = float(np.sum(d * (expected - b.to_numpy()) ** 2))
+    assert res.tracking_error == pytest.approx(np.sqrt(te2), rel=1e-10)
+
+
+# ================================================ agreement with Clarabel
+def test_engine_problem_matches_tight_clarabel_and_holds_every_row(large):
+    data = inputs(large)
+    model = engine_model()
+    res = model.solve(**data)
+    assert res.stats.solver == "DUAL_NEWTON"
+    assert res.stats.attempts == ("DUAL_NEWTON: solved",)
+    d, x = model._compiled.data, model._compiled._x
+    check_feasible(d, x)
+    ref = reference_objective(d)
+    # exact: never above the tight reference by more than its own tolerance
+    assert d.objective(x) == pytest.approx(ref, rel=1e-9, abs=1e-12)
+    assert d.objective(x) <= ref + 1e-12
+
+
+def test_asymmetric_fees_cash_band_groups_and_impact_match_clarabel(medium):
+    model = rp.Replicator(
+        risk=rp.risk.StatisticalFactor(n_factors=3),
+        costs=[
+            K.ProportionalFee(buy_bps=3, sell_bps=25),
+            K.Spread(half_spread_bps=4),
+            K.QuadraticImpact(2.0),
+        ],
+        constraints=[
+            C.FullyInvested(min_cash=0.01, max_cash=0.03),
+            C.LongOnly(),
+            C.WeightBounds(upper=0.08),
+            C.GroupBounds(lower=0.15, upper=0.3),
+            C.TurnoverLimit(0.3),
+            C.LiquidityLimit(participation=0.1),
+        ],
+    )
+    data = inputs(medium, groups=medium.sectors, adv=medium.adv, nav=1e8)
+    res = model.solve(**data)
+    assert res.stats.solver == "DUAL_NEWTON", res.stats.attempts
+    d, x = model._compiled.data, model._compiled._x
+    check_feasible(d, x)
+    assert d.objective(x) == pytest.approx(reference_objective(d), rel=1e-8, abs=1e-12)
+    # the cash band is a two-sided row: both sides are dual variables
+    assert 0.97 - 1e-10 <= res.weights.sum() <= 0.99 + 1e-10
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    n=st.integers(3, 40),
+    seed=st.integers(0, 10_000),
+    buy_bps=st.floats(0, 50),
+    sell_bps=st.floats(0, 50),
+    impact=st.sampled_from([0.0, 0.5, 5.0]),
+    cap_mult=st.floats(1.2, 4.0),
+    turnover=st.floats(0.01, 0.6),
+    max_cash=st.sampled_from([0.0, 0.02]),
+)
+def test_random_problems_agree_with_tight_clarabel(
+    medium, n, seed, buy_bps, sell_bps, impact, cap_mult, turnover, max_cash
+):
+    rng = np.random.default_rng(seed)
+    names = medium.benchmark.index[np.sort(rng.choice(50, n, replace=False))]
+    b = medium.benchmark[names] / medium.benchmark[names].sum()
+    w0 = pd.Series(rng.dirichlet(np.ones(n)), index=names)
+    upper = max(cap_mult / n, float(w0.max()))  # the holdings are feasible
+    costs = [K.ProportionalFee(buy_bps=buy_bps, sell_bps=sell_bps)]
+    if impact:
+        costs.append(K.QuadraticImpact(impact))
+    model = rp.Replicator(
+        risk=rp.risk.StatisticalFactor(n_factors=min(3, n - 1)),
+        costs=costs,
+        constraints=[
+            C.FullyInvested(max_cash=max_cash),
+            C.LongOnly(),
+            C.WeightBounds(upper=upper),
+            C.TurnoverLimit(turnover),
+        ],
+    )
+    res = model.solve(returns=medium.returns[names], benchmark=b, holdings=w0)
+    assert res.stats.solver == "DUAL_NEWTON" and res.status is Status.OPTIMAL
+    d, x = model._compiled.data, model._compiled._x
+    check_feasible(d, x)
+    ref = reference_objective(d)
+    assert d.objective(x) == pytest.approx(ref, rel=1e-8, abs=1e-11)
+    assert res.turnover <= turnover + 1e-10
+
+
+def test_real_sp500_data_is_solved_exactly(sp500_2010):
+    """386 names, 2010, returns-only benchmark, k=10: the README's problem."""
+    R, index = sp500_2010
+    model = rp.Replicator(
+        risk=rp.risk.StatisticalFactor(n_factors=10),
+        costs=[K.ProportionalFee(bps=5)],
+        constraints=[
+            C.FullyInvested(),
+            C.LongOnly(),
+            C.WeightBounds(upper=0.03),
+            C.TurnoverLimit(0.25),
+        ],
+    )
+    w0 = pd.Series(1 / R.shape[1], index=R.columns)
+    res = model.solve(returns=R, benchmark=index, holdings=w0)
+    assert res.stats.solver == "DUAL_NEWTON" and res.status is Status.OPTIMAL
+    d, x = model._compiled.data, model._compiled._x
+    check_feasible(d, x)
+    assert d.objective(x) == pytest.approx(reference_objective(d), rel=1e-8)
+    assert all(c.max_violation <= 1e-10 for c in res.constraints)
+
+
+# ================================================================ re-solves
+def test_resolve_starts_from_the_last_multipliers(large):
+    data = inputs(large)
+    model = engine_model()
+    first = model.solve(**data)
+    again = model.solve(**data)
+    # the same data: the stored multipliers are already optimal
+    assert first.stats.iterations > 0 and again.stats.iterations == 0
+    np.testing.assert_array_equal(first.weights, again.weights)
+    # a new rebalance (the holdings drift to the last answer, a new benchmark)
+    b2 = large.benchmark * np.exp(np.random.default_rng(1).normal(0, 0.05, 500))
+    nxt = model.solve(**inputs(large, holdings=first.weights, benchmark=b2 / b2.sum()))
+    assert nxt.stats.solver == "DUAL_NEWTON" and model.n_compilations_ == 1
+    d, x = model._compiled.data, model._compiled._x
+    assert d.objective(x) == pytest.approx(reference_objective(d), rel=1e-9, abs=1e-12)
+
+
+def test_a_changed_row_layout_restarts_from_zero(large):
+    """Turnover rows made two-sided: new dual variables, same optimum."""
+    d = qp_of(engine_model(), inputs(large))
+    solver = DualNewton()
+    out = solver.solve(d)
+    assert out.status is Status.OPTIMAL
+    one_sided = solver.lam.size  # 3 factor rows, the budget, 2 turnover rows
+    assert one_sided == 6
+    two_sided = dataclasses.replace(d, l_in=np.full_like(d.l_in, -10.0))
+    again = solver.solve(two_sided)
+    assert again.status is Status.OPTIMAL
+    np.testing.assert_allclose(again.x, out.x, rtol=0, atol=1e-12)
+    assert solver.lam.size == one_sided + 2
+
+
+def test_pickled_model_resolves_the_same(medium):
+    data = inputs(medium)
+    model = engine_model(upper=0.25)
+    res = model.solve(**data)
+    clone = pickle.loads(pickle.dumps(model))
+    again = clone.solve(**data)
+    assert again.stats.solver == "DUAL_NEWTON"
+    np.testing.assert_allclose(again.weights, res.weights, rtol=0, atol=1e-12)
+
+
+# ================================================================= declines
+def test_soft_constraint_is_declined_and_piqp_solves(medium):
+    model = rp.Replicator(
+        risk=rp.risk.StatisticalFactor(n_factors=3),
+        costs=[K.ProportionalFee(bps=5)],
+        constraints=[C.FullyInvested(), C.LongOnly(), C.Soft(C.TurnoverLimit(0.05))],
+    )
+    res = model.solve(**inputs(medium))
+    assert res.stats.attempts == (
+        "DUAL_NEWTON: declined: a global variable without curvature",
+        "PIQP: PIQP_SOLVED",
+    )
+    assert res.stats.solver == "PIQP" and res.status is Status.OPTIMAL
+    assert "dual Newton declined" in res.stats.reason
+
+
+def test_sample_covariance_has_too_many_coupling_rows(medium):
+    model = rp.Replicator(
+        risk=rp.risk.SampleCovariance(),
+        constraints=[C.FullyInvested(), C.LongOnly()],
+    )
+    res = model.solve(**inputs(medium))
+    assert res.stats.attempts[0] == "DUAL_NEWTON: declined: too many coupling rows"
+    assert res.stats.solver == "PIQP"
+
+
+def test_structures_outside_the_method_raise_not_separable(large):
+    d = qp_of(engine_model(), inputs(large))
+    analyze(d)  # the engine form is recognized
+    P = d.P.tolil()
+    P[0, 1] = 1e-3  # an off-diagonal Hessian entry
+    with pytest.raises(NotSeparable, match="Hessian not diagonal"):
+        analyze(dataclasses.replace(d, P=P.tocsc()))
+    no_trades = dict(d.blocks)
+    no_trades.pop("buy")
+    with pytest.raises(NotSeparable, match="no trade blocks"):
+        analyze(dataclasses.replace(d, blocks=no_trades))
+
+
+def test_a_weight_without_curvature_is_declined(large):
+    """Zero specific risk and no factor exposure: w_i has no curvature."""
+    d = qp_of(engine_model(), inputs(large))
+    z = d.blocks["z"]
+    P = d.P.copy()
+    P.data[z.start : z.start + 1] = 0.0  # z_0 loses its weight in TE^2
+    out = DualNewton().solve(dataclasses.replace(d, P=P))
+    assert out.status is Status.FAILED
+    assert out.raw_status == "declined: a weight without curvature"
+
+
+def test_infeasible_problem_is_declined_then_diagnosed(medium):
+    model = rp.Replicator(
+        risk=rp.risk.StatisticalFactor(n_factors=3),
+        costs=[K.ProportionalFee(bps=5)],
+        constraints=[C.FullyInvested(), C.LongOnly(), C.WeightBounds(upper=0.01)],
+    )
+    with pytest.raises(
+        InfeasibleError,
+        match=r"^The problem is infeasible: WeightBounds\(lower=0, upper=0\.01\) "
+        r"conflicts with FullyInvested\(\)",
+    ):
+        model.solve(**inputs(medium))
+
+
+def test_iteration_limit_declines_and_the_fallback_solves(medium):
+    model = engine_model(0.25, solver="DUAL_NEWTON", solver_options={"max_iter": 0})
+    res = model.solve(**inputs(medium))
+    assert res.stats.attempts == (
+        "DUAL_NEWTON: declined: not converged in 0 iterations",
+        "CLARABEL: Solved",
+    )
+    assert res.status is Status.OPTIMAL
+
+
+def test_requested_by_name_with_its_settings(medium):
+    model = engine_model(0.25, solver="DUAL_NEWTON", solver_options={"gap_tol": 1e-9})
+    res = model.solve(**inputs(medium))
+    assert res.stats.attempts == ("DUAL_NEWTON: solved",)
+    assert res.stats.reason == "requested solver='DUAL_NEWTON'"
+
+
+def test_solver_options_under_auto_go_to_piqp(medium):
+    model = engine_model(0.25, solver_options={"eps_abs": 1e-9})
+    res = model.solve(**inputs(medium))
+    assert res.stats.attempts == ("PIQP: PIQP_SOLVED",)
+    assert res.stats.reason.endswith("(solver_options are PIQP's)")
+
+
+def test_unknown_setting_is_a_config_error():
+    with pytest.raises(
+        ConfigError,
+        match=r"^solver_options: DUAL_NEWTON has no setting 'eps_abs'; it has "
+        r"'max_iter', 'feas_tol', 'gap_tol'\.$",
+    ):
+        DualNewton({"eps_abs": 1e-9})
+
+
+def test_no_warning_on_a_decline(medium):
+    model = rp.Replicator(
+        risk=rp.risk.StatisticalFactor(n_factors=3),
+        constraints=[C.FullyInvested(), C.Soft(C.LongOnly())],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = model.solve(**inputs(medium))
+    assert res.stats.solver == "PIQP"
