@@ -287,6 +287,7 @@ class _Data:
     Cg: np.ndarray
     r: np.ndarray
     tol: np.ndarray
+    h_all: float  # largest diagonal entry of -Hessian were every weight free
     sign: np.ndarray  # +1 upper row (lambda >= 0), -1 lower row, 0 equality
     constant: float
     layout: tuple[Any, ...]
@@ -416,6 +417,8 @@ def _numbers(pat: _Pattern, d: Any, feas_tol: float = FEAS_TOL) -> _Data:
         rows = np.arange(m)
     Cw, Cb, Cs = C[:, :n], C[:, n : 2 * n], C[:, 2 * n :]
     tlo_b = np.maximum(tlo, 0.0)
+    Vb, Vs = Cw + Cb, Cw - Cs
+    diag_all = (Vb * Vb) @ -neg_inv_ab + (Vs * Vs) @ inv_as + (Cg * Cg) @ (1.0 / pg)
     return _Data(
         n=n,
         w0=w0,
@@ -439,11 +442,12 @@ def _numbers(pat: _Pattern, d: Any, feas_tol: float = FEAS_TOL) -> _Data:
         ug=ug,
         boxed_g=bool(np.isfinite(lg).any() or np.isfinite(ug).any()),
         C=C,
-        Vb=Cw + Cb,
-        Vs=Cw - Cs,
+        Vb=Vb,
+        Vs=Vs,
         Cg=Cg,
         r=r,
         tol=feas_tol * (1.0 + np.abs(r)),
+        h_all=max(float(diag_all.max(initial=0.0)), 1e-300),
         sign=sign,
         constant=constant,
         layout=(rows.tobytes(), sign.tobytes()),
@@ -658,9 +662,11 @@ class DualNewton:
         """One projected, regularized Newton step; None when none ascends.
 
         The step solves ``(H_F + theta h I) d = grad_F`` on the multipliers
-        not held at their bound, ``h`` being the largest diagonal entry of
-        ``H_F``. Where few weights are free the dual is flat along some
-        directions and Newton's steps zigzag between pieces; a rejected
+        not held at their bound, ``h`` being the largest diagonal entry
+        ``-H`` would have with every weight free (a fixed scale: with few or
+        no weights free ``H_F`` itself may be zero). Where few weights are
+        free the dual is flat along some directions and Newton's steps
+        zigzag between pieces; a rejected
         step multiplies ``theta`` by 10 (towards a short gradient step) and an
         accepted one divides it by 10 (Levenberg-Marquardt, i.e. an inexact
         proximal point method on the dual).
@@ -672,7 +678,7 @@ class DualNewton:
         H = _hessian(D, p)
         Hf = H[np.ix_(free, free)]
         eye = np.eye(Hf.shape[0])
-        h = max(float(np.max(np.diag(Hf), initial=0.0)), 1e-300)
+        h = D.h_all
         # The dual value is a sum of terms as large as the objective's constant
         # (||g||^2 + ||s b||^2), which cancel: below ``noise`` its changes are
         # rounding, and a step that halves the row violations is taken.
