@@ -113,6 +113,9 @@ class _Pattern:
     # the (m, n_glob) matrix over the globals and the (m, n_z) one over z,
     # with their data positions in A_eq (first) and A_in (second)
     gather: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+    trade_all: np.ndarray  # the three trade_pos arrays, concatenated
+    coupling_pos: tuple[np.ndarray, np.ndarray]  # every coupling entry (eq, in)
+    p_full: bool  # P stores exactly its whole diagonal, in order
 
 
 def _entries(M: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -246,6 +249,15 @@ def analyze(d: Any) -> _Pattern:
         c_eq=c_eq,
         c_in=c_in,
         gather=gather,
+        trade_all=np.concatenate(trade_pos),
+        coupling_pos=(
+            np.concatenate([gather[k][1] for k in kind_of]),
+            np.concatenate([gather[k][3] for k in kind_of]),
+        ),
+        p_full=bool(
+            np.array_equal(P.indptr, np.arange(nx + 1))
+            and np.array_equal(P.indices, np.arange(nx))
+        ),
     )
 
 
@@ -288,6 +300,7 @@ class _Data:
     r: np.ndarray
     tol: np.ndarray
     h_all: float  # largest diagonal entry of -Hessian were every weight free
+    round_trip: bool  # whether some feasible lambda could price a round trip < 0
     sign: np.ndarray  # +1 upper row (lambda >= 0), -1 lower row, 0 equality
     constant: float
     layout: tuple[Any, ...]
@@ -331,18 +344,36 @@ def _dense(
     return out.reshape(m, width)
 
 
-def _numbers(pat: _Pattern, d: Any, feas_tol: float = FEAS_TOL) -> _Data:
-    """Extract the separable form's numbers from ``d`` (or raise NotSeparable)."""
+def _numbers(
+    pat: _Pattern,
+    d: Any,
+    feas_tol: float = FEAS_TOL,
+    cache: dict[str, Any] | None = None,
+) -> _Data:
+    """Extract the separable form's numbers from ``d`` (or raise NotSeparable).
+
+    ``cache`` (kept by the caller between solves of one pattern) holds what
+    depends only on numbers that rarely change: the checked trade-row
+    coefficients and the coupling matrices, reused while those numbers are
+    equal.
+    """
+    cache = {} if cache is None else cache
     n = pat.n
     Ae, Ai = d.A_eq.data, d.A_in.data
-    pw_, pb_, ps_ = pat.trade_pos
-    cw = Ae[pw_]
-    if not ((Ae[pb_] == -cw).all() and (Ae[ps_] == cw).all() and cw.all()):
-        raise NotSeparable("trade rows are not w - buy + sell = w0")
-    w0 = d.b_eq[pat.trade_rows] / cw
+    trade = Ae[pat.trade_all]
+    hit = cache.get("trade")
+    if hit is None or not np.array_equal(hit, trade):
+        cw, cb, cs = trade[:n], trade[n : 2 * n], trade[2 * n :]
+        if not ((cb == -cw).all() and (cs == cw).all() and cw.all()):
+            raise NotSeparable("trade rows are not w - buy + sell = w0")
+        cache["trade"] = trade
+    w0 = d.b_eq[pat.trade_rows] / trade[:n]
 
-    Pd = np.zeros(d.n_variables)
-    Pd[d.P.indices] = d.P.data
+    if pat.p_full:
+        Pd = d.P.data
+    else:
+        Pd = np.zeros(d.n_variables)
+        Pd[d.P.indices] = d.P.data
     q = d.q
     xl, xu = _bounds(pat, d)
 
@@ -376,49 +407,40 @@ def _numbers(pat: _Pattern, d: Any, feas_tol: float = FEAS_TOL) -> _Data:
         raise NotSeparable("empty box")
     fixed = tlo == thi
     ab, as_ = a + pb, a + ps
-    if ((a <= 0) & ~fixed).any() or (pb < 0).any() or (ps < 0).any():
+    if ((a <= 0).any() and ((a <= 0) & ~fixed).any()) or min(pb.min(), ps.min()) < 0:
         raise NotSeparable("a weight without curvature")
-    with np.errstate(divide="ignore"):
-        neg_inv_ab = np.where(fixed, 0.0, -1.0 / ab)
-        inv_as = np.where(fixed, 0.0, 1.0 / as_)
+    live = ~fixed
+    neg_inv_ab = np.divide(-1.0, ab, out=np.zeros(n), where=live)
+    inv_as = np.divide(1.0, as_, out=np.zeros(n), where=live)
     g = pat.glob
     pg, qg, lg, ug = Pd[g], q[g], xl[g], xu[g]
     if (pg <= 0).any():
         raise NotSeparable("a global variable without curvature")
 
-    # Coupling rows: dense over (w, buy, sell) and the globals, z folded onto w.
-    m = pat.c_eq.size + pat.c_in.size
-    C = _dense(pat.gather["trade"], m, 3 * n, Ae, Ai)
-    Cg = _dense(pat.gather["glob"], m, g.size, Ae, Ai)
+    # Coupling rows: their layout (a range row is split into its two sides),
+    # then the dense matrices, rebuilt only when their numbers change.
     lo_rows = np.concatenate([d.b_eq[pat.c_eq], d.l_in[pat.c_in]])
     hi_rows = np.concatenate([d.b_eq[pat.c_eq], d.u_in[pat.c_in]])
-    if pat.gather["z"][0].size or pat.gather["z"][2].size:
-        Cz = _dense(pat.gather["z"], m, pat.z_col.size, Ae, Ai)
-        C[:, pat.z_asset] += Cz * sigma[pat.z_asset]
-        offset = Cz @ zeta[pat.z_asset]
-        lo_rows -= offset
-        hi_rows -= offset
     eq = lo_rows == hi_rows
     eq[: pat.c_eq.size] = True
     up = ~eq & np.isfinite(hi_rows)
     down = ~eq & np.isfinite(lo_rows)
     first = eq | up
-    sign = up.astype(float)
-    r = hi_rows
     if down.any():
         rows = np.concatenate([np.flatnonzero(first), np.flatnonzero(down)])
-        sign = np.concatenate([sign[first], -np.ones(down.sum())])
-        r = np.concatenate([hi_rows[first], lo_rows[down]])
-        C, Cg = C[rows], Cg[rows]
-    elif not first.all():
-        rows = np.flatnonzero(first)
-        sign, r, C, Cg = sign[rows], r[rows], C[rows], Cg[rows]
+        sign = np.concatenate([up[first].astype(float), -np.ones(down.sum())])
     else:
-        rows = np.arange(m)
-    Cw, Cb, Cs = C[:, :n], C[:, n : 2 * n], C[:, 2 * n :]
+        rows = np.flatnonzero(first)
+        sign = up[rows].astype(float)
+    M = _coupling(pat, Ae, Ai, sigma, rows, sign, cache)
+    if M.Cz is not None:
+        offset = M.Cz @ zeta[pat.z_asset]
+        lo_rows = lo_rows - offset
+        hi_rows = hi_rows - offset
+    r = np.where(sign < 0, lo_rows[rows], hi_rows[rows])
     tlo_b = np.maximum(tlo, 0.0)
-    Vb, Vs = Cw + Cb, Cw - Cs
-    diag_all = (Vb * Vb) @ -neg_inv_ab + (Vs * Vs) @ inv_as + (Cg * Cg) @ (1.0 / pg)
+    diag_all = M.Vb2 @ -neg_inv_ab + M.Vs2 @ inv_as + M.Cg2 @ (1.0 / pg)
+    round_trip = M.legs_mixed or bool((qb + qs).min(initial=0.0) < 0)
     return _Data(
         n=n,
         w0=w0,
@@ -441,19 +463,82 @@ def _numbers(pat: _Pattern, d: Any, feas_tol: float = FEAS_TOL) -> _Data:
         lg=lg,
         ug=ug,
         boxed_g=bool(np.isfinite(lg).any() or np.isfinite(ug).any()),
-        C=C,
-        Vb=Vb,
-        Vs=Vs,
-        Cg=Cg,
+        C=M.C,
+        Vb=M.Vb,
+        Vs=M.Vs,
+        Cg=M.Cg,
         r=r,
         tol=feas_tol * (1.0 + np.abs(r)),
         h_all=max(float(diag_all.max(initial=0.0)), 1e-300),
+        round_trip=round_trip,
         sign=sign,
         constant=constant,
-        layout=(rows.tobytes(), sign.tobytes()),
+        layout=M.layout,
         zeta=zeta,
         sigma=sigma,
     )
+
+
+@dataclass
+class _Coupling:
+    """Dense coupling matrices of one row layout (see :func:`_coupling`)."""
+
+    layout: tuple[bytes, bytes]
+    C: np.ndarray  # (m, 3n) over (w, buy, sell), z folded onto w
+    Cg: np.ndarray  # (m, n_glob)
+    Cz: np.ndarray | None  # (m0, n_z) in the rows' own order, when z couples
+    Vb: np.ndarray  # Cw + Cb
+    Vs: np.ndarray  # Cw - Cs
+    Vb2: np.ndarray  # Vb ** 2
+    Vs2: np.ndarray
+    Cg2: np.ndarray
+    legs_mixed: bool  # some lambda of the right signs prices a round trip < 0
+
+
+def _coupling(
+    pat: _Pattern,
+    Ae: np.ndarray,
+    Ai: np.ndarray,
+    sigma: np.ndarray,
+    rows: np.ndarray,
+    sign: np.ndarray,
+    cache: dict[str, Any],
+) -> _Coupling:
+    """Return the coupling matrices, from ``cache`` while their numbers hold."""
+    n, m0 = pat.n, pat.c_eq.size + pat.c_in.size
+    pe, pi = pat.coupling_pos
+    values = np.concatenate([Ae[pe], Ai[pi]])
+    z_couples = bool(pat.gather["z"][0].size or pat.gather["z"][2].size)
+    key_sigma = sigma if z_couples else None
+    layout = (rows.tobytes(), sign.tobytes())
+    hit = cache.get("coupling")
+    if (
+        hit is not None
+        and hit[0].layout == layout
+        and np.array_equal(hit[1], values)
+        and (key_sigma is None or np.array_equal(hit[2], key_sigma))
+    ):
+        return hit[0]
+    C = _dense(pat.gather["trade"], m0, 3 * n, Ae, Ai)
+    Cg = _dense(pat.gather["glob"], m0, pat.glob.size, Ae, Ai)
+    Cz = None
+    if z_couples:
+        Cz = _dense(pat.gather["z"], m0, pat.z_col.size, Ae, Ai)
+        C[:, pat.z_asset] += Cz * sigma[pat.z_asset]
+    if rows.size != m0 or not np.array_equal(rows, np.arange(m0)):
+        C, Cg = C[rows], Cg[rows]
+    Cw, Cb, Cs = C[:, :n], C[:, n : 2 * n], C[:, 2 * n :]
+    Vb, Vs = Cw + Cb, Cw - Cs
+    # lambda' (Cb + Cs) >= 0 for every lambda of the right signs when each
+    # row's legs carry that row's sign (turnover: +1 on both legs of a <= row)
+    legs = Cb + Cs
+    on_eq = sign == 0
+    mixed = bool(
+        (legs[on_eq] != 0).any() or (legs[~on_eq] * sign[~on_eq, None] < 0).any()
+    )
+    out = _Coupling(layout, C, Cg, Cz, Vb, Vs, Vb * Vb, Vs * Vs, Cg * Cg, mixed)
+    cache["coupling"] = (out, values, None if key_sigma is None else key_sigma.copy())
+    return out
 
 
 @dataclass
@@ -469,6 +554,7 @@ class _Point:
     inv_b: np.ndarray
     inv_s: np.ndarray
     inv_g: np.ndarray | None
+    violation: float | None = None
 
 
 def _evaluate(D: _Data, lam: np.ndarray) -> _Point | None:
@@ -476,7 +562,8 @@ def _evaluate(D: _Data, lam: np.ndarray) -> _Point | None:
     n = D.n
     lc = lam @ D.C
     lw, lb, ls = lc[:n], lc[n : 2 * n], lc[2 * n :]
-    if (lb + ls + D.qbs).min(initial=0.0) < 0:  # a round trip would earn
+    if D.round_trip and (lb + ls + D.qbs).min(initial=0.0) < 0:
+        # a round trip (buy and sell the same asset) would earn: -inf
         return None
     e = D.c + lw
     tb = (e + lb + D.qb) * D.neg_inv_ab
@@ -518,8 +605,11 @@ def _hessian(D: _Data, p: _Point) -> np.ndarray:
 
     ``inv_b`` holds ``-1 / (a + p_b)`` on the free buyers, hence the minus.
     """
-    H = (D.Vs * p.inv_s) @ D.Vs.T
-    H -= (D.Vb * p.inv_b) @ D.Vb.T
+    # only the free weights count, usually a few percent of them
+    fb, fs = np.flatnonzero(p.inv_b), np.flatnonzero(p.inv_s)
+    Vb, Vs = D.Vb[:, fb], D.Vs[:, fs]
+    H = (Vs * p.inv_s[fs]) @ Vs.T
+    H -= (Vb * p.inv_b[fb]) @ Vb.T
     if D.Cg.shape[1]:
         inv_g = 1.0 / D.pg if p.inv_g is None else p.inv_g
         H += (D.Cg * inv_g) @ D.Cg.T
@@ -527,17 +617,19 @@ def _hessian(D: _Data, p: _Point) -> np.ndarray:
 
 
 def _violation(D: _Data, p: _Point) -> float:
-    """Largest coupling-row violation relative to its tolerance."""
-    g, s = p.grad, D.sign
-    return float(np.max(np.where(s == 0, np.abs(g), s * g) / D.tol, initial=0.0))
+    """Largest coupling-row violation relative to its tolerance (cached on ``p``)."""
+    if p.violation is None:
+        g = p.grad
+        viol = np.where(D.sign == 0, np.abs(g), D.sign * g)
+        viol /= D.tol
+        p.violation = float(viol.max(initial=0.0))
+    return p.violation
 
 
 def _converged(D: _Data, p: _Point, gap_tol: float = GAP_TOL) -> bool:
-    g, lam, s = p.grad, p.lam, D.sign
-    viol = np.where(s == 0, np.abs(g), s * g)
-    if (viol > D.tol).any():
+    if _violation(D, p) > 1.0:
         return False
-    gap = abs(float(lam @ g))
+    gap = abs(float(p.lam @ p.grad))
     return gap <= gap_tol * max(abs(p.primal), GAP_FLOOR)
 
 
@@ -585,6 +677,7 @@ class DualNewton:
         self.unsupported: str | None = None
         self.lam: np.ndarray | None = None
         self.layout: Any = None
+        self.cache: dict[str, Any] = {}
         self.theta = THETA_MIN
 
     def _pattern_for(self, d: Any) -> _Pattern:
@@ -600,7 +693,7 @@ class DualNewton:
         )
         if not _same_key(key, self.key):
             self.key, self.pattern, self.unsupported = key, None, None
-            self.lam, self.layout = None, None
+            self.lam, self.layout, self.cache = None, None, {}
             try:
                 self.pattern = analyze(d)
             except NotSeparable as exc:
@@ -613,7 +706,7 @@ class DualNewton:
         t0 = time.perf_counter()
         try:
             pat = self._pattern_for(d)
-            D = _numbers(pat, d, self.feas_tol)
+            D = _numbers(pat, d, self.feas_tol, self.cache)
         except NotSeparable as exc:
             return NativeOutcome(None, Status.FAILED, f"declined: {exc}", 0, 0.0, 0.0)
         t1 = time.perf_counter()
@@ -676,8 +769,9 @@ class DualNewton:
         held = (s != 0) & (lam == 0) & (s * g <= 0)
         free = ~held
         H = _hessian(D, p)
-        Hf = H[np.ix_(free, free)]
-        eye = np.eye(Hf.shape[0])
+        idx = np.flatnonzero(free)
+        Hf = H if idx.size == lam.size else H[idx][:, idx]
+        diag = np.arange(idx.size)
         h = D.h_all
         # The dual value is a sum of terms as large as the objective's constant
         # (||g||^2 + ||s b||^2), which cancel: below ``noise`` its changes are
@@ -687,7 +781,9 @@ class DualNewton:
         step = np.zeros_like(lam)
         while self.theta <= THETA_MAX:
             try:
-                step[free] = np.linalg.solve(Hf + self.theta * h * eye, g[free])
+                Hr = Hf.copy()
+                Hr[diag, diag] += self.theta * h
+                step[idx] = np.linalg.solve(Hr, g[idx])
             except np.linalg.LinAlgError:
                 self.theta *= 10.0
                 continue
