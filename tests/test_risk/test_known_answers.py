@@ -240,3 +240,23 @@ def test_factor_and_covariance_models_agree_in_a_solve(small, factor_parts, join
     assert a.stats.status is rp.Status.OPTIMAL
     np.testing.assert_allclose(a.weights, b.weights, atol=1e-5)
     assert a.tracking_error == pytest.approx(b.tracking_error, rel=1e-4)
+
+
+@pytest.mark.parametrize("shape", [(60, 200), (200, 60), (40, 40)])
+@pytest.mark.parametrize("k", [1, 5, 40])
+def test_principal_factors_equal_the_svd(shape, k):
+    """The Gram-matrix eigenpairs give the SVD's factor part (either orientation)."""
+    from replicator.risk._statistical_factor import principal_factors
+
+    G = np.random.default_rng(sum(shape) + k).normal(size=shape) @ np.diag(
+        np.linspace(2.0, 0.1, shape[1])
+    )
+    U, exposures = principal_factors(G, k)
+    kk = min(k, *shape)
+    assert U.shape == (shape[0], kk) and exposures.shape == (kk, shape[1])
+    np.testing.assert_allclose(U.T @ U, np.eye(kk), atol=1e-12)
+    _, S, Vt = np.linalg.svd(G, full_matrices=False)
+    ref = S[:kk, None] * Vt[:kk]
+    np.testing.assert_allclose(exposures.T @ exposures, ref.T @ ref, atol=1e-10)
+    # the residual of returns-only mode: G minus its projection on U
+    np.testing.assert_allclose(U @ exposures, U @ (U.T @ G), atol=1e-10)
