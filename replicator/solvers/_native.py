@@ -5,7 +5,7 @@ of the new data equals the last one, only the changed numbers are passed to the
 solver (``update``); otherwise it is set up again.
 
 * **DUAL_NEWTON** (:mod:`replicator.solvers._dual_newton`, the default for
-  QPs it recognizes: separable per asset plus at most 48 coupling rows, every
+  QPs it recognizes: separable per asset plus at most 160 coupling rows, every
   weight with curvature): exact, certified by the duality gap, warm-started
   from the last multipliers. Engine benchmark problem: ~1 ms at N=500 and
   ~5 ms at N=5,000, 3-7 iterations. It declines anything else.

@@ -29,13 +29,13 @@ C, K = rp.constraints, rp.costs
 TIGHT_CLARABEL = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12}
 
 
-def engine_model(upper: float = 0.06, **kw) -> rp.Replicator:
+def engine_model(upper: float = 0.06, risk=None, **kw) -> rp.Replicator:
     """Budget, long-only, caps, turnover and a fee: the engine benchmark's form.
 
     The caps bind on ``large`` (500 assets); use ``upper=0.25`` on ``medium``.
     """
     return rp.Replicator(
-        risk=rp.risk.StatisticalFactor(n_factors=3),
+        risk=risk or rp.risk.StatisticalFactor(n_factors=3),
         costs=[K.ProportionalFee(bps=5)],
         constraints=[
             C.FullyInvested(),
@@ -210,6 +210,17 @@ def test_random_problems_agree_with_tight_clarabel(
     ref = reference_objective(d)
     assert d.objective(x) == pytest.approx(ref, rel=1e-8, abs=1e-11)
     assert res.turnover <= turnover + 1e-10
+
+
+def test_a_hundred_factors_are_solved_exactly(large):
+    """m = 103 coupling rows (a vendor-sized factor model): still in the class."""
+    model = engine_model(risk=rp.risk.StatisticalFactor(n_factors=100))
+    res = model.solve(**inputs(large))
+    assert res.stats.solver == "DUAL_NEWTON", res.stats.attempts
+    d, x = model._compiled.data, model._compiled._x
+    assert d.blocks["y"].stop - d.blocks["y"].start == 100
+    check_feasible(d, x)
+    assert d.objective(x) == pytest.approx(reference_objective(d), rel=1e-8)
 
 
 def test_real_sp500_data_is_solved_exactly():

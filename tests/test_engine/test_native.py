@@ -358,14 +358,15 @@ CASE_IDS = RISK_IDS + COST_IDS + HARD_IDS + [f"Soft({k})" for k in HARD_IDS] + C
 #: Non-conic cases the dual Newton method declines under ``solver="auto"``, and
 #: why (PIQP solves them); it solves every other non-conic case itself.
 DUAL_NEWTON_DECLINES = {
-    # a dense covariance factor (as many rows as assets) couples every asset
+    # a sample factor (one row per date: 250 here) couples every asset
     "SampleCovariance": "too many coupling rows",
     "EWMA": "too many coupling rows",
     "LedoitWolf": "too many coupling rows",
-    "Covariance": "too many coupling rows",
+    # the square root of a dense covariance: 50 rows, but no specific part
+    "Covariance": "a weight without curvature",
     # soft constraints: a penalty slack per row, or a shared linear slack
     "Soft(FullyInvested)": "a global variable without curvature",
-    "Soft(LongOnly)": "too many coupling rows",
+    "Soft(LongOnly)": "a global variable without curvature",
     "Soft(WeightBounds)": "too many coupling rows",
     "Soft(WeightBounds(series))": "a global variable without curvature",
     "Soft(ActiveWeightBounds)": "too many coupling rows",
