@@ -224,24 +224,15 @@ def test_a_hundred_factors_are_solved_exactly(large):
 
 
 def test_real_sp500_data_is_solved_exactly():
-    """386 names, 2010, returns-only benchmark, k=10: the README's problem.
+    """386 names, 2010, returns-only benchmark, k=10, caps of 3 %.
 
     The bundled copy of the shared S&P 500 data, so that it runs in CI too.
     """
     data = rp.datasets.load_sp500(end="2010-12-31")
     R, index = data.returns, data.index_returns
     assert R.shape == (252, 386)
-    model = rp.Replicator(
-        risk=rp.risk.StatisticalFactor(n_factors=10),
-        costs=[K.ProportionalFee(bps=5)],
-        constraints=[
-            C.FullyInvested(),
-            C.LongOnly(),
-            C.WeightBounds(upper=0.03),
-            C.TurnoverLimit(0.25),
-        ],
-    )
-    w0 = pd.Series(1 / R.shape[1], index=R.columns)
+    model = engine_model(0.03, risk=rp.risk.StatisticalFactor(n_factors=10))
+    w0 = pd.Series(1 / R.shape[1], index=R.columns)  # feasible: t = 0 is
     res = model.solve(returns=R, benchmark=index, holdings=w0)
     assert res.stats.solver == "DUAL_NEWTON" and res.status is Status.OPTIMAL
     d, x = model._compiled.data, model._compiled._x
