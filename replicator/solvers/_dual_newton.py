@@ -12,9 +12,12 @@ convex piecewise-quadratic problem in one variable per asset, solved in closed
 form, and one clipped quadratic per global variable. The dual function is
 concave, continuously differentiable (every per-asset problem is strongly
 convex) and piecewise quadratic in ``m`` variables, so a projected Newton
-method with a backtracking line search maximizes it in a handful of
-iterations, each costing ``O(m^2 N)`` flops and no factorization larger than
-``m x m``. A re-solve starts from the last multipliers.
+method maximizes it in a handful of iterations, each costing ``O(m^2 N)``
+flops and no factorization larger than ``m x m``. Steps are regularized
+Levenberg-Marquardt style (an inexact proximal point method on the dual):
+where few weights are free the dual is flat along some directions and plain
+Newton steps would zigzag between its pieces. A re-solve starts from the last
+multipliers.
 
 Notes
 -----
@@ -36,7 +39,9 @@ where :math:`a_i = P_{w_i} + P_{z_i} s_i^2`, :math:`\beta_i`, :math:`\gamma^b_i`
 their coupling columns times :math:`\lambda`, :math:`r` the row bounds and
 :math:`\lambda_j \ge 0` on upper rows, :math:`\le 0` on lower rows. The
 minimizer of each per-asset problem is the stationary point of the buy side,
-of the sell side, or ``w0_i`` (no trade), clipped to the box; its gradient is
+of the sell side, or ``w0_i`` (no trade), clipped to the box; this needs
+:math:`\gamma^b_i + \gamma^s_i \ge 0` (a round trip never earns), and where it
+fails the dual is :math:`-\infty` and the step is refused. Its gradient is
 :math:`\nabla g = C x(\lambda) - r` (Danskin) and its generalized Hessian is
 :math:`-\sum_{i\ \text{free}} v_i v_i^T / (a_i + p_i) - \sum_{g\ \text{free}}
 c_g c_g^T / p_g`, ``v_i`` being the coupling column of ``w_i`` plus (buying)
@@ -47,8 +52,8 @@ row holds within ``1e-10 (1 + |r_j|)`` and the duality gap
 :math:`-\lambda^T \nabla g` is within ``1e-11`` of the objective's scale. The
 local rows hold exactly by construction. Anything else (a structure this
 module does not know, a row it cannot meet within the iteration limit,
-an infeasible or unbounded problem) is declined, and the caller solves the QP
-with a general solver.
+multipliers that diverge because the problem is infeasible) is declined, and
+the caller solves the QP with a general solver.
 """
 
 from __future__ import annotations
