@@ -47,6 +47,12 @@ fails the dual is :math:`-\infty` and the step is refused. Its gradient is
 c_g c_g^T / p_g`, ``v_i`` being the coupling column of ``w_i`` plus (buying)
 or minus (selling) that of the trade leg.
 
+A soft row ``lhs - s <= rhs`` with its own slack ``s >= 0`` priced ``c`` per
+unit (the :class:`~replicator.constraints.Soft` form) only bounds its
+multiplier, :math:`0 \le \lambda_j \le c / |a|`; at that price the slack takes
+the row's excess. A slack shared by rows (the soft turnover limit's) is
+declined.
+
 The answer is certified, not trusted: it is returned only when every coupling
 row holds within ``1e-10 (1 + |r_j|)`` and the duality gap
 :math:`-\lambda^T \nabla g` is within ``1e-11`` of the objective's scale. The
@@ -125,6 +131,12 @@ class _Pattern:
     trade_all: np.ndarray  # the three trade_pos arrays, concatenated
     coupling_pos: tuple[np.ndarray, np.ndarray]  # every coupling entry (eq, in)
     p_full: bool  # P stores exactly its whole diagonal, in order
+    # penalty slacks of soft rows (blocks "slack*"): column, its one coupling
+    # row (in the rows' own order, A_eq's first), and its data position
+    slack_col: np.ndarray
+    slack_row: np.ndarray
+    slack_pos: tuple[np.ndarray, np.ndarray]  # (A_eq positions, A_in positions)
+    slack_in: np.ndarray  # True where the slack's row is in A_in
 
 
 def _entries(M: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -158,6 +170,9 @@ def analyze(d: Any) -> _Pattern:
     z_block = blocks.get("z")
     if z_block is not None:
         role[z_block] = 3
+    for name, sl in blocks.items():
+        if name.startswith("slack"):
+            role[sl] = -2
 
     er, ec, ep = _entries(d.A_eq)
     ir, ic, ip = _entries(d.A_in)
@@ -210,7 +225,7 @@ def analyze(d: Any) -> _Pattern:
     local_eq |= single_eq
     c_eq = np.flatnonzero(~local_eq & (eq_nnz > 0))
     c_in = np.flatnonzero(~single_in & (in_nnz > 0))
-    if c_eq.size + 2 * c_in.size > MAX_COUPLING:
+    if c_eq.size + c_in.size > MAX_COUPLING:  # a range row counts twice later
         raise NotSeparable("too many coupling rows")
     sel_e, sel_i = single_eq[er], single_in[ir]
     single = (
@@ -221,6 +236,11 @@ def analyze(d: Any) -> _Pattern:
     )
     if np.any(role[single[2]] == 3):
         raise NotSeparable("bounds on z")
+    if np.any(role[single[2]] == -2):
+        raise NotSeparable("bounds on a penalty slack")
+    slack_col, slack_row, slack_pos, slack_in = _slacks(
+        role, c_eq, c_in, (er, ec, ep), (ir, ic, ip), local_eq, single_in
+    )
 
     glob = np.flatnonzero(role == -1)
     local = np.full(nx, -1)
@@ -267,7 +287,55 @@ def analyze(d: Any) -> _Pattern:
             np.array_equal(P.indptr, np.arange(nx + 1))
             and np.array_equal(P.indices, np.arange(nx))
         ),
+        slack_col=slack_col,
+        slack_row=slack_row,
+        slack_pos=slack_pos,
+        slack_in=slack_in,
     )
+
+
+def _slacks(
+    role: np.ndarray,
+    c_eq: np.ndarray,
+    c_in: np.ndarray,
+    eq: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ineq: tuple[np.ndarray, np.ndarray, np.ndarray],
+    local_eq: np.ndarray,
+    single_in: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """Locate every penalty slack: it must sit in exactly one coupling row.
+
+    A soft row ``lhs - s <= rhs`` with ``s >= 0`` priced ``c`` bounds its
+    multiplier by ``c`` (see :func:`_numbers`); a slack shared by rows (the
+    soft turnover limit's) would be a general linear constraint on the
+    multipliers, which this method does not handle.
+    """
+    (er, ec, ep), (ir, ic, ip) = eq, ineq
+    cols = np.flatnonzero(role == -2)
+    if not cols.size:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, (empty, empty), np.zeros(0, dtype=bool)
+    in_eq, in_in = role[ec] == -2, role[ic] == -2
+    if (local_eq[er[in_eq]]).any() or (single_in[ir[in_in]]).any():
+        raise NotSeparable("a penalty slack outside the coupling rows")
+    counts = np.bincount(np.concatenate([ec[in_eq], ic[in_in]]), minlength=role.size)
+    if (counts[cols] != 1).any():
+        raise NotSeparable("a penalty slack shared by rows")
+    # row of each slack in the coupling rows' own order (A_eq's first)
+    crow_eq = np.full(local_eq.size, -1)
+    crow_eq[c_eq] = np.arange(c_eq.size)
+    crow_in = np.full(single_in.size, -1)
+    crow_in[c_in] = np.arange(c_in.size) + c_eq.size
+    row = np.full(role.size, -1)
+    row[ec[in_eq]] = crow_eq[er[in_eq]]
+    row[ic[in_in]] = crow_in[ir[in_in]]
+    pos = np.full(role.size, -1)
+    pos[ec[in_eq]] = ep[in_eq]
+    pos[ic[in_in]] = ip[in_in]
+    is_in = np.zeros(role.size, dtype=bool)
+    is_in[ic[in_in]] = True
+    inside = is_in[cols]
+    return cols, row[cols], (pos[cols][~inside], pos[cols][inside]), inside
 
 
 @dataclass
@@ -311,6 +379,11 @@ class _Data:
     h_all: float  # largest diagonal entry of -Hessian were every weight free
     round_trip: bool  # whether some feasible lambda could price a round trip < 0
     sign: np.ndarray  # +1 upper row (lambda >= 0), -1 lower row, 0 equality
+    lam_lo: np.ndarray  # bounds of the multipliers: the sign, and the penalty
+    lam_hi: np.ndarray  # price of a soft row's slack (|lambda| <= c / |a|)
+    soft: np.ndarray  # dual rows with a penalty slack
+    slack_dual: np.ndarray  # dual row of each penalty slack
+    slack_scale: np.ndarray  # 1 / |a| of each slack's coefficient
     constant: float
     layout: tuple[Any, ...]
     zeta: np.ndarray
@@ -441,7 +514,42 @@ def _numbers(
     else:
         rows = np.flatnonzero(first)
         sign = up[rows].astype(float)
+    if rows.size > MAX_COUPLING:
+        raise NotSeparable("too many coupling rows")
     M = _coupling(pat, Ae, Ai, sigma, rows, sign, cache)
+    lam_lo = np.where(sign > 0, 0.0, -np.inf)
+    lam_hi = np.where(sign < 0, 0.0, np.inf)
+    soft = np.zeros(sign.size, dtype=bool)
+    slack_dual = np.zeros(0, dtype=np.int64)
+    slack_scale = np.zeros(0)
+    if pat.slack_col.size:
+        sc = pat.slack_col
+        if Pd[sc].any() or xl[sc].any() or np.isfinite(xu[sc]).any():
+            raise NotSeparable("a penalty slack that is not a plain priced slack")
+        price = q[sc]
+        coef = np.empty(sc.size)
+        coef[~pat.slack_in] = Ae[pat.slack_pos[0]]
+        coef[pat.slack_in] = Ai[pat.slack_pos[1]]
+        # the dual row of each slack's row; a range row (two dual rows) or an
+        # equality cannot take a penalty slack here
+        where = np.full(pat.c_eq.size + pat.c_in.size, -1)
+        where[rows] = np.arange(rows.size)
+        slack_dual = where[pat.slack_row]
+        side = sign[slack_dual] if slack_dual.size else sign[:0]
+        if (
+            (slack_dual < 0).any()
+            or np.bincount(rows, minlength=where.size)[pat.slack_row].max() > 1
+            or (side == 0).any()
+            or (side * coef >= 0).any()
+            or (price < 0).any()
+        ):
+            raise NotSeparable("a penalty slack on a row it does not relax")
+        slack_scale = 1.0 / np.abs(coef)
+        cap = price * slack_scale
+        up = side > 0
+        lam_hi[slack_dual[up]] = cap[up]
+        lam_lo[slack_dual[~up]] = -cap[~up]
+        soft[slack_dual] = True
     if M.Cz is not None:
         offset = M.Cz @ zeta[pat.z_asset]
         lo_rows = lo_rows - offset
@@ -481,6 +589,11 @@ def _numbers(
         h_all=max(float(diag_all.max(initial=0.0)), 1e-300),
         round_trip=round_trip,
         sign=sign,
+        lam_lo=lam_lo,
+        lam_hi=lam_hi,
+        soft=soft,
+        slack_dual=slack_dual,
+        slack_scale=slack_scale,
         constant=constant,
         layout=M.layout,
         zeta=zeta,
@@ -625,20 +738,43 @@ def _hessian(D: _Data, p: _Point) -> np.ndarray:
     return H
 
 
+def _saturated(D: _Data, lam: np.ndarray) -> np.ndarray:
+    """Soft rows whose multiplier is at the slack's price: the slack takes the rest."""
+    at_price = np.where(D.sign > 0, lam >= D.lam_hi, lam <= D.lam_lo)
+    return D.soft & at_price
+
+
 def _violation(D: _Data, p: _Point) -> float:
     """Largest coupling-row violation relative to its tolerance (cached on ``p``)."""
     if p.violation is None:
         g = p.grad
         viol = np.where(D.sign == 0, np.abs(g), D.sign * g)
+        if D.soft.any():
+            viol[_saturated(D, p.lam)] = 0.0
         viol /= D.tol
         p.violation = float(viol.max(initial=0.0))
     return p.violation
 
 
 def _converged(D: _Data, p: _Point, gap_tol: float = GAP_TOL) -> bool:
+    """Rows held and a small duality gap.
+
+    On a saturated soft row (``|lambda_j| = c / |a|``) the slack
+    ``s = max(lhs - rhs, 0) / |a|`` costs ``c s``, which cancels that row's
+    ``-lambda_j grad_j`` term of the gap when the row is relaxed, and leaves
+    ``|lambda_j|`` times its distance from the bound when it is inside.
+    """
     if _violation(D, p) > 1.0:
         return False
-    gap = abs(float(p.lam @ p.grad))
+    # primal (with the slacks' cost) minus dual: -lambda_j grad_j per row
+    terms = -p.lam * p.grad
+    if D.soft.any():
+        # a saturated soft row: + c s - lambda_j grad_j = |lambda_j| times how
+        # far the row is inside its bound (0 when it binds or is relaxed)
+        sat = _saturated(D, p.lam)
+        inside = np.maximum(-D.sign[sat] * p.grad[sat], 0.0)
+        terms[sat] = np.abs(p.lam[sat]) * inside
+    gap = abs(float(terms.sum()))
     return gap <= gap_tol * max(abs(p.primal), GAP_FLOOR)
 
 
@@ -654,8 +790,9 @@ def _same_key(a: tuple[Any, ...], b: tuple[Any, ...] | None) -> bool:
     return True
 
 
-def _project(lam: np.ndarray, sign: np.ndarray) -> np.ndarray:
-    return np.where(sign * lam < 0, 0.0, lam)
+def _project(lam: np.ndarray, D: _Data) -> np.ndarray:
+    """Clip the multipliers to their bounds (sign, and a soft row's price)."""
+    return np.minimum(np.maximum(lam, D.lam_lo), D.lam_hi)
 
 
 class DualNewton:
@@ -722,7 +859,7 @@ class DualNewton:
         m = D.r.size
         lam = np.zeros(m)
         if self.lam is not None and self.layout == D.layout:
-            lam = _project(self.lam, D.sign)
+            lam = _project(self.lam, D)
         p = _evaluate(D, lam)
         if p is None:
             lam = np.zeros(m)
@@ -758,6 +895,11 @@ class DualNewton:
             za = pat.z_asset
             x[pat.z_col] = D.sigma[za] * w[za] + D.zeta[za]
         x[pat.glob] = p.xg
+        if pat.slack_col.size:
+            j = D.slack_dual
+            over = np.maximum(D.sign[j] * p.grad[j], 0.0)
+            x[pat.slack_col] = np.where(_saturated(D, p.lam)[j], over, 0.0)
+            x[pat.slack_col] *= D.slack_scale
         return NativeOutcome(x, Status.OPTIMAL, "solved", it, t2 - t1, t1 - t0)
 
     def _step(self, D: _Data, p: _Point) -> _Point | None:
@@ -773,9 +915,9 @@ class DualNewton:
         accepted one divides it by 10 (Levenberg-Marquardt, i.e. an inexact
         proximal point method on the dual).
         """
-        g, lam, s = p.grad, p.lam, D.sign
-        # bounds held: lambda_j at 0 with the ascent direction pointing outside
-        held = (s != 0) & (lam == 0) & (s * g <= 0)
+        g, lam = p.grad, p.lam
+        # bounds held: lambda_j at a bound with the ascent direction outside
+        held = ((lam <= D.lam_lo) & (g <= 0)) | ((lam >= D.lam_hi) & (g >= 0))
         free = ~held
         H = _hessian(D, p)
         idx = np.flatnonzero(free)
@@ -796,7 +938,7 @@ class DualNewton:
             except np.linalg.LinAlgError:
                 self.theta *= 10.0
                 continue
-            trial = _project(lam + step, s)
+            trial = _project(lam + step, D)
             if not np.isfinite(trial).all():
                 self.theta *= 10.0
                 continue

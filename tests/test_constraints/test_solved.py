@@ -311,7 +311,8 @@ ROUTES = {
     "WeightBounds": (lambda: C.WeightBounds(upper=0.5), False),
 }
 #: QPs the dual Newton method declines (auto), and why; PIQP solves them.
-DUAL_NEWTON_DECLINES = {"Soft": "a global variable without curvature"}
+#: (The soft turnover limit's one slack sits in two rows.)
+DUAL_NEWTON_DECLINES = {"Soft": "a penalty slack shared by rows"}
 
 
 @pytest.mark.parametrize("backend", ["auto", "cvxpy"])

@@ -364,19 +364,10 @@ DUAL_NEWTON_DECLINES = {
     "LedoitWolf": "too many coupling rows",
     # the square root of a dense covariance: 50 rows, but no specific part
     "Covariance": "a weight without curvature",
-    # soft constraints: a penalty slack per row, or a shared linear slack
-    "Soft(FullyInvested)": "a global variable without curvature",
-    "Soft(LongOnly)": "a global variable without curvature",
-    "Soft(WeightBounds)": "too many coupling rows",
-    "Soft(WeightBounds(series))": "a global variable without curvature",
-    "Soft(ActiveWeightBounds)": "too many coupling rows",
-    "Soft(GroupBounds)": "a global variable without curvature",
-    "Soft(GroupBounds(active))": "a global variable without curvature",
-    "Soft(TurnoverLimit)": "a global variable without curvature",
-    "Soft(TurnoverLimit(budget))": "a global variable without curvature",
-    "Soft(LiquidityLimit)": "too many coupling rows",
-    "Soft(Restricted)": "a global variable without curvature",
-    "Soft(NoTrade)": "a global variable without curvature",
+    # the soft turnover limit prices max(buys, sells): one slack in two rows
+    # (soft rows with a slack each bound their multiplier: solved)
+    "Soft(TurnoverLimit)": "a penalty slack shared by rows",
+    "Soft(TurnoverLimit(budget))": "a penalty slack shared by rows",
 }
 
 
