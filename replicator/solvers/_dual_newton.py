@@ -114,7 +114,6 @@ class _Pattern:
     w: np.ndarray  # column of w_i
     buy: np.ndarray
     sell: np.ndarray
-    trade_pos: tuple[np.ndarray, np.ndarray, np.ndarray]  # A_eq data positions
     trade_rows: np.ndarray
     z_asset: np.ndarray  # assets with a z
     z_col: np.ndarray
@@ -128,7 +127,7 @@ class _Pattern:
     # the (m, n_glob) matrix over the globals and the (m, n_z) one over z,
     # with their data positions in A_eq (first) and A_in (second)
     gather: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
-    trade_all: np.ndarray  # the three trade_pos arrays, concatenated
+    trade_all: np.ndarray  # A_eq data positions of (w, buy, sell) per trade row
     coupling_pos: tuple[np.ndarray, np.ndarray]  # every coupling entry (eq, in)
     p_full: bool  # P stores exactly its whole diagonal, in order
     # penalty slacks of soft rows (blocks "slack*"): column, its one coupling
@@ -201,7 +200,7 @@ def analyze(d: Any) -> _Pattern:
     by_asset = np.argsort(t_asset)
     trade_rows = trade_rows[by_asset]
     s3t = s3[is_trade][by_asset]
-    trade_pos = (p_s[s3t], p_s[s3t + 1], p_s[s3t + 2])
+    trade_all = np.concatenate([p_s[s3t], p_s[s3t + 1], p_s[s3t + 2]])
 
     # z rows: exactly (w_i, z_j).
     two = np.flatnonzero(eq_nnz == 2)
@@ -267,7 +266,6 @@ def analyze(d: Any) -> _Pattern:
         w=w,
         buy=buy,
         sell=sell,
-        trade_pos=trade_pos,
         trade_rows=trade_rows,
         z_asset=z_asset,
         z_col=z_col,
@@ -278,7 +276,7 @@ def analyze(d: Any) -> _Pattern:
         c_eq=c_eq,
         c_in=c_in,
         gather=gather,
-        trade_all=np.concatenate(trade_pos),
+        trade_all=trade_all,
         coupling_pos=(
             np.concatenate([gather[k][1] for k in kind_of]),
             np.concatenate([gather[k][3] for k in kind_of]),
