@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -12,16 +13,22 @@ from replicator.measures import turnover
 from replicator.result import PerAssetData, ReplicationResult
 from replicator.solvers import SolverStats
 
-if TYPE_CHECKING:
-    from replicator.problem import CompiledProblem
-    from replicator.replicator import Replicator
+__all__ = ["PricedModel", "build_result"]
 
-__all__ = ["build_result"]
+
+class PricedModel(Protocol):
+    """What prices a solution: the terms and the cost weights (a Replicator)."""
+
+    risk: Any
+    costs: Sequence[Any]
+    constraints: Sequence[Any]
+    risk_aversion: float
+    horizon: float
 
 
 def build_result(
-    model: Replicator,
-    compiled: CompiledProblem,
+    model: PricedModel,
+    compiled: object,
     snapshot: MarketSnapshot,
     weights: np.ndarray,
     trades: np.ndarray,
@@ -37,10 +44,10 @@ def build_result(
 
     Parameters
     ----------
-    model : Replicator
+    model : PricedModel
         The model solved (its risk model, costs and constraints price the
         solution).
-    compiled : CompiledProblem
+    compiled : Problem
         The solved problem (unused: the numpy twins price the solution).
     snapshot : MarketSnapshot
         The inputs of the solve.
@@ -68,7 +75,7 @@ def build_result(
     penalties = {
         k.name: k.evaluate_penalty(weights, trades, snapshot)  # type: ignore[attr-defined]
         for k in model.constraints
-        if getattr(k, "is_soft", False)
+        if k.is_soft
     }
     reports = tuple(k.report(weights, trades, snapshot) for k in model.constraints)
     unreplicated, unreplicable = (

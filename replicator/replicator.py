@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import copy
-import logging
-import warnings
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -16,30 +13,16 @@ from replicator._inputs import build_snapshot
 from replicator.constraints._base import Constraint
 from replicator.costs._base import Cost
 from replicator.data._snapshot import MarketSnapshot
-from replicator.data._validate import (
-    validate_returns,
-)
-from replicator.exceptions import (
-    ConfigError,
-    DataError,
-    InaccurateSolutionWarning,
-    InfeasibleError,
-    SolverFailedError,
-    UnboundedError,
-)
-from replicator.problem import CompiledProblem
-from replicator.problem._diagnose import ADVICE, diagnose_infeasibility
-from replicator.problem._native import ELASTIC_TOL, NativeProblem, supports_native
+from replicator.data._validate import validate_returns
+from replicator.engine import SolvePipeline, SolveSettings
+from replicator.exceptions import ConfigError, DataError
+from replicator.problem import CompiledProblem, Problem
 from replicator.result import ReplicationResult
 from replicator.risk._base import RiskModel
 from replicator.risk._statistical_factor import StatisticalFactor
-from replicator.solvers import SolverStats, Status
-from replicator.solvers._native import NATIVE_SOLVERS
-from replicator.terms import is_conic
+from replicator.terms import params_match, params_state
 
 __all__ = ["Replicator"]
-
-logger = logging.getLogger("replicator")
 
 
 class Replicator:
@@ -132,22 +115,42 @@ class Replicator:
         self.solver_options = solver_options
         self.fallback = fallback
         self.backend = backend
-        self._compiled: CompiledProblem | NativeProblem | None = None
-        self.n_compilations_ = 0
+        self._pipeline = SolvePipeline()
+        self._risk_fit: tuple[RiskModel, Any] | None = None
+
+    @property
+    def _compiled(self) -> Problem | None:
+        """The compiled problem of the last solve (held by the pipeline)."""
+        return self._pipeline.compiled
+
+    @property
+    def n_compilations_(self) -> int:
+        """Number of problem compilations so far."""
+        return self._pipeline.n_compilations
+
+    def _settings(self) -> SolveSettings:
+        return SolveSettings(
+            risk_aversion=self.risk_aversion,
+            horizon=self.horizon,
+            solver=self.solver,
+            solver_options=self.solver_options,
+            fallback=self.fallback,
+            backend=self.backend,
+        )
 
     # ------------------------------------------------------------------ pickle
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_compiled"] = None
+        state["_pipeline"] = SolvePipeline()
         return state
 
     def clone(self) -> Replicator:
         """Return an unbound deep copy (for parallel workers)."""
-        compiled, self._compiled = self._compiled, None
+        pipeline, self._pipeline = self._pipeline, SolvePipeline()
         try:
             new = copy.deepcopy(self)
         finally:
-            self._compiled = compiled
+            self._pipeline = pipeline
         return new
 
     # --------------------------------------------------------------- checking
@@ -232,13 +235,26 @@ class Replicator:
             self._fit_risk(returns, bench_returns, snapshot.assets)
         return snapshot
 
+    def _fitted(self) -> bool:
+        """Return True when a directly given risk model is fitted with its parameters.
+
+        A model given directly (``needs_returns`` False) is fitted once; when
+        its parameters change (e.g. new numbers in a FactorModel's
+        exposures), it is fitted again.
+        """
+        if not hasattr(self.risk, "factors_") or self._risk_fit is None:
+            return False
+        risk, state = self._risk_fit
+        return risk is self.risk and params_match(self.risk, state)
+
     def _known_assets(self, returns: pd.DataFrame | None) -> pd.Index | None:
         if returns is not None:
             return returns.columns
-        if not self.risk.needs_returns and hasattr(self.risk, "factors_"):
+        if not self.risk.needs_returns and self._fitted():
             return self.risk.factors_.assets
         if not self.risk.needs_returns:
             self.risk.fit(None, periods_per_year=self.periods_per_year)
+            self._risk_fit = (self.risk, params_state(self.risk))
             return self.risk.factors_.assets
         return None
 
@@ -260,8 +276,9 @@ class Replicator:
                 bench_returns,
                 periods_per_year=self.periods_per_year,
             )
-        elif bench_returns is not None or not hasattr(self.risk, "factors_"):
+        elif bench_returns is not None or not self._fitted():
             self.risk.fit(None, bench_returns, periods_per_year=self.periods_per_year)
+            self._risk_fit = (self.risk, params_state(self.risk))
 
     # ------------------------------------------------------------------ solve
     def solve(
@@ -340,326 +357,38 @@ class Replicator:
 
     def uses_native(self) -> bool:
         """Return True when solves skip cvxpy (see ``backend``)."""
-        backend = str(self.backend).lower()
-        if backend not in ("auto", "native", "cvxpy"):
-            raise ConfigError(
-                "The 'backend' parameter of Replicator must be one of 'auto', "
-                f"'native', 'cvxpy'. Got {self.backend!r} instead."
-            )
-        terms = [self.risk, *self.costs, *self.constraints]
-        conic = is_conic(terms)
-        solvers = ("AUTO", "CLARABEL") if conic else ("AUTO", *NATIVE_SOLVERS)
-        able = supports_native(terms) and self.solver.upper() in solvers
-        if backend == "native" and not able:
-            lacking = [t.name for t in terms if not getattr(t, "supports_qp", False)]
-            allowed = (
-                "'auto' or 'CLARABEL' (the problem has cones)"
-                if conic
-                else "'auto', 'PIQP', 'OSQP' or 'CLARABEL'"
-            )
-            raise ConfigError(
-                "backend='native' needs terms with a native form and solver "
-                f"{allowed}; "
-                + (
-                    f"{', '.join(lacking)} need cvxpy"
-                    if lacking
-                    else f"solver={self.solver!r} runs through cvxpy"
-                )
-                + ". Use backend='auto'."
-            )
-        return able and backend != "cvxpy"
+        return self._pipeline.uses_native(
+            self.risk, self.costs, self.constraints, self._settings()
+        )
 
-    def compiled_for(self, snapshot: MarketSnapshot) -> CompiledProblem | NativeProblem:
+    def compiled_for(self, snapshot: MarketSnapshot) -> Problem:
         """Return the compiled problem for this universe, compiling if needed."""
-        k = self.risk.factors_.n_factors
-        cp_ = self._compiled
-        native = self.uses_native()
-        cost_weight = 1.0 / (self.risk_aversion * self.horizon)
-        if (
-            cp_ is None
-            or getattr(cp_, "native", False) != native
-            or cp_.cost_weight != cost_weight  # risk_aversion/horizon changed
-            or not cp_.assets.equals(snapshot.assets)
-            or cp_.returns_only != snapshot.returns_only
-            or self.risk.capacity < k
-            or any(c.needs_rebind(snapshot) for c in self.constraints)
-        ):
-            logger.debug("compiling problem for %d assets", snapshot.n_assets)
-            if native:
-                self._compiled = NativeProblem(
-                    self.risk,
-                    self.costs,
-                    self.constraints,
-                    snapshot,
-                    n_factors=k,
-                    cost_weight=cost_weight,
-                )
-                self.n_compilations_ += 1
-                return self._compiled
-            self._compiled = CompiledProblem(
+        return self._pipeline.compiled_for(
+            self.risk, self.costs, self.constraints, self._settings(), snapshot
+        )
+
+    def solve_snapshot(self, snapshot: MarketSnapshot) -> ReplicationResult:
+        """Solve a prepared snapshot (the risk model must be fitted).
+
+        The pipeline (:class:`~replicator.engine.SolvePipeline`) compiles,
+        routes, solves, falls back, verifies the answer with the numpy twins
+        and reports failures as typed errors.
+        """
+        with snapshot.solving():
+            return self._pipeline.solve(
                 self.risk,
                 self.costs,
                 self.constraints,
+                self._settings(),
                 snapshot,
-                n_factors=k,
-                cost_weight=1.0 / (self.risk_aversion * self.horizon),
-                solver=self.solver,
+                twin=self._cvxpy_twin,
             )
-            self.n_compilations_ += 1
-        return self._compiled
-
-    def solve_snapshot(self, snapshot: MarketSnapshot) -> ReplicationResult:
-        """Solve a prepared snapshot (the risk model must be fitted)."""
-        with snapshot.solving():
-            return self._solve_snapshot(snapshot)
-
-    def _solve_snapshot(self, snapshot: MarketSnapshot) -> ReplicationResult:
-        compiled = self.compiled_for(snapshot)
-        compiled.update(snapshot)
-        stats = compiled.solve(self.solver, self.solver_options, fallback=self.fallback)
-        solved: CompiledProblem | NativeProblem = compiled
-        if (
-            getattr(compiled, "native", False)
-            and self.fallback
-            and stats.status is Status.FAILED
-        ):
-            stats, solved = self._native_fallback(compiled, snapshot, stats)
-        when = f" on {snapshot.date}" if snapshot.date is not None else ""
-        if stats.status is Status.INFEASIBLE:
-            if (
-                isinstance(compiled, NativeProblem)
-                and not compiled.is_qp
-                and snapshot.n_assets > CVXPY_CONIC_MAX_ASSETS
-            ):
-                raise self._native_infeasible(compiled, snapshot, stats)
-            raise diagnose_infeasibility(
-                self._cvxpy_twin(compiled, snapshot), snapshot, stats
-            )
-        if stats.status is Status.UNBOUNDED:
-            raise UnboundedError(
-                f"The problem is unbounded{when}: nothing limits the weights. Add "
-                "FullyInvested() or WeightBounds().",
-                status=str(stats.status),
-                solver=stats.solver,
-                date=snapshot.date,
-            )
-        if not stats.status.usable:
-            raise SolverFailedError(
-                f"Every solver failed{when} ({'; '.join(stats.attempts)}). Check the "
-                "inputs for extreme values, or pass solver_options (e.g. a larger "
-                "max_iter).",
-                status=str(stats.status),
-                solver=stats.solver,
-                date=snapshot.date,
-            )
-        w, t = solved.solution()
-        from replicator._attribution import build_result
-
-        result = build_result(self, solved, snapshot, w, t, stats)
-        if stats.status is Status.OPTIMAL_INACCURATE:
-            _check_inaccurate(result, self.constraints, when)
-            warnings.warn(
-                f"{stats.solver} returned an inaccurate solution{when} "
-                f"({stats.raw_status} after {stats.iterations} iterations). The "
-                "weights may be off the optimum; tighten solver_options or use "
-                "solver='CLARABEL'.",
-                InaccurateSolutionWarning,
-                stacklevel=4,
-            )
-        return result
-
-    def _native_fallback(
-        self, compiled: NativeProblem, snapshot: MarketSnapshot, stats: SolverStats
-    ) -> tuple[SolverStats, CompiledProblem | NativeProblem]:
-        """Handle a native solve that produced no usable solution.
-
-        The last resort is the same problem through cvxpy and its solver chain
-        (an inaccurate native solution is kept and warned about instead:
-        compiling the twin on every solve would cost more than it is worth).
-        A conic problem is first put to the native elastic check
-        (:meth:`NativeProblem.elastic_violations`): an infeasible one goes
-        straight to the diagnosis, without the cvxpy solver chain (whose SCS
-        would run to its iteration limit). Above :data:`CVXPY_CONIC_MAX_ASSETS`
-        assets nothing conic is compiled by cvxpy (O(N^2) memory): the elastic
-        check's verdict is the error.
-        """
-        large = snapshot.n_assets > CVXPY_CONIC_MAX_ASSETS
-        if not compiled.is_qp:
-            found = compiled.elastic_violations(snapshot)
-            if found is not None and found[0]:
-                if large:
-                    raise self._elastic_infeasible(compiled, found, snapshot, stats)
-                checked = (*stats.attempts, "native elastic check: infeasible")
-                infeasible = replace(stats, status=Status.INFEASIBLE, attempts=checked)
-                return infeasible, compiled
-            if large:
-                raise self._native_failure(found, snapshot, stats)
-        try:
-            twin = self._cvxpy_twin(compiled, snapshot)
-            alt = twin.solve("auto", None, fallback=True)
-        except MemoryError:
-            raise SolverFailedError(
-                f"Every native solver failed ({'; '.join(stats.attempts)}) and "
-                "the cvxpy fallback ran out of memory "
-                f"({snapshot.n_assets} assets). The problem may be infeasible "
-                "or badly scaled: check the limits (e.g. a tracking-error cap "
-                "far below what the other constraints allow).",
-                status=str(Status.FAILED),
-                solver=stats.solver,
-                date=snapshot.date,
-            ) from None
-        attempts = (*stats.attempts, *alt.attempts)
-        solved: CompiledProblem | NativeProblem = compiled
-        if alt.status is Status.OPTIMAL or not stats.status.usable:
-            reason = f"fallback to cvxpy after the native solvers failed: {alt.reason}"
-            stats, solved = replace(alt, reason=reason), twin
-        return replace(stats, attempts=attempts), solved
-
-    @staticmethod
-    def _skipped() -> str:
-        return (
-            f"the cvxpy diagnosis is skipped for a conic problem above "
-            f"{CVXPY_CONIC_MAX_ASSETS} assets (its compilation needs O(N^2) memory: "
-            "> 8 GB at 1,000 assets)"
-        )
-
-    def _native_failure(
-        self,
-        found: tuple[dict[str, float], np.ndarray] | None,
-        snapshot: MarketSnapshot,
-        stats: SolverStats,
-    ) -> SolverFailedError:
-        """Build the error of a large SOCP that failed but may be feasible."""
-        when = f" on {snapshot.date}" if snapshot.date is not None else ""
-        why = (
-            "the native elastic check failed too"
-            if found is None
-            else "the native elastic check finds that every constraint can hold, "
-            "so this is numerical trouble"
-        )
-        return SolverFailedError(
-            f"Every native solver failed{when} ({'; '.join(stats.attempts)}) and "
-            f"{why}; {self._skipped()}. Check the inputs for extreme values.",
-            status=str(Status.FAILED),
-            solver=stats.solver,
-            date=snapshot.date,
-        )
-
-    def _elastic_infeasible(
-        self,
-        compiled: NativeProblem,
-        found: tuple[dict[str, float], np.ndarray],
-        snapshot: MarketSnapshot,
-        stats: SolverStats,
-    ) -> InfeasibleError:
-        """Build the error of a large SOCP the elastic check finds infeasible.
-
-        Names each limit that must give, with its value at the least violating
-        point (for a TE cap: the smallest TE the other constraints allow). When
-        a single limit must give, the constraints it conflicts with are named
-        too (:meth:`_conflict_partners`).
-        """
-        when = f" on {snapshot.date}" if snapshot.date is not None else ""
-        violations, w = found
-        t = w - snapshot.holdings
-        parts = []
-        for k in self.constraints:
-            if k.name in violations:
-                rep = k.report(w, t, snapshot)
-                parts.append(
-                    f"{k.name} ({k.quantity} {rep.value:.6g} against a limit of "
-                    f"{rep.limit:.6g})"
-                )
-        head = ""
-        if len(violations) == 1:
-            (name,) = violations
-            partners = self._conflict_partners(compiled, snapshot, name)
-            if partners:
-                head = f" {name} conflicts with {' + '.join(partners)}:"
-        return InfeasibleError(
-            f"The problem is infeasible{when}:{head} the point that violates the "
-            f"constraints least breaks {', '.join(parts)}. Found by the native "
-            f"elastic check after {'; '.join(stats.attempts)}; {self._skipped()}."
-            + ADVICE,
-            conflicts=dict(violations),
-            status=str(Status.INFEASIBLE),
-            solver=stats.solver,
-            date=snapshot.date,
-        )
-
-    def _native_infeasible(
-        self, compiled: NativeProblem, snapshot: MarketSnapshot, stats: SolverStats
-    ) -> InfeasibleError:
-        """Diagnose a large conic problem a solver certified infeasible.
-
-        Above :data:`CVXPY_CONIC_MAX_ASSETS` assets the cvxpy diagnosis would
-        compile the cones in O(N^2) memory (1.1 GB and 15 s at 1,000 assets
-        for a TE cap, gigabytes more with power or AMM cones), so the native
-        elastic check names the limits instead (:meth:`_elastic_infeasible`).
-        """
-        found = compiled.elastic_violations(snapshot)
-        if found is not None and found[0]:
-            return self._elastic_infeasible(compiled, found, snapshot, stats)
-        when = f" on {snapshot.date}" if snapshot.date is not None else ""
-        why = (
-            "the native elastic check failed"
-            if found is None
-            else "the native elastic check finds that every constraint can hold "
-            "(numerical trouble: rescale extreme inputs)"
-        )
-        names = ", ".join(k.name for k in self.constraints)
-        return InfeasibleError(
-            f"{stats.solver} reported the problem infeasible{when} "
-            f"({stats.raw_status}), and {why}; {self._skipped()}. Check the "
-            f"constraints: {names}.",
-            status=str(stats.status),
-            solver=stats.solver,
-            date=snapshot.date,
-        )
-
-    @staticmethod
-    def _conflict_partners(
-        compiled: NativeProblem, snapshot: MarketSnapshot, name: str
-    ) -> list[str]:
-        """Names of the hard constraints whose removal lets ``name`` give less.
-
-        The culprit's least relaxation with every other hard constraint kept
-        (:meth:`NativeProblem.smallest_relaxation`) is compared with the same
-        problem without each of the others in turn; as in the cvxpy diagnosis,
-        the constraints whose removal lowers it are the ones it conflicts with.
-        An empty list when the relaxation cannot be computed.
-        """
-        terms = compiled.constraint_terms
-        culprit = next(i for i, k in enumerate(terms) if k.name == name)
-        base = compiled.smallest_relaxation(snapshot, culprit)
-        if base is None or base <= ELASTIC_TOL:
-            return []
-        partners = []
-        for j, k in enumerate(terms):
-            if j == culprit or getattr(k, "is_soft", False):
-                continue
-            without = compiled.smallest_relaxation(snapshot, culprit, skip=j)
-            if without is not None and without < base - 1e-6 * (1.0 + base):
-                partners.append(k.name)
-        return partners
 
     def _cvxpy_twin(
-        self, compiled: CompiledProblem | NativeProblem, snapshot: MarketSnapshot
+        self, compiled: Problem, snapshot: MarketSnapshot
     ) -> CompiledProblem:
         """Return the cvxpy problem of ``compiled`` (built for diagnosis)."""
-        if isinstance(compiled, CompiledProblem):
-            return compiled
-        twin = CompiledProblem(
-            self.risk,
-            self.costs,
-            self.constraints,
-            snapshot,
-            n_factors=self.risk.factors_.n_factors,
-            cost_weight=1.0 / (self.risk_aversion * self.horizon),
-            solver="CLARABEL",
-        )
-        twin.update(snapshot)
-        return twin
+        return self._pipeline.cvxpy_twin(compiled, snapshot, self._settings())
 
     # --------------------------------------------------------------- frontier
     def frontier(
@@ -720,49 +449,3 @@ class Replicator:
             f"Replicator(risk={self.risk!r}, costs={self.costs!r}, "
             f"constraints={self.constraints!r}, risk_aversion={self.risk_aversion!r})"
         )
-
-
-#: Largest conic problem (power impact, AMM, TE cap) whose failed native solve
-#: falls back to cvxpy: beyond it the cvxpy compilation needs gigabytes (2.1 GB
-#: and 146 s at 300 assets, 9.2 GB at 1,000) and only SCS remains to try.
-CVXPY_CONIC_MAX_ASSETS = 250
-
-#: Largest violation of a hard constraint, in its reported units (weight,
-#: turnover, tracking error, participation), for which an inaccurate solution is
-#: still returned (with a warning) rather than refused.
-INACCURATE_MAX_VIOLATION = 1e-4
-
-
-def _check_inaccurate(
-    result: ReplicationResult, constraints: Sequence[Constraint], when: str
-) -> None:
-    """Refuse an inaccurate solution that breaks a hard constraint.
-
-    A solver that stops early (e.g. SCS at its iteration limit on an infeasible
-    problem) can report "optimal_inaccurate" at a point far outside the
-    constraints; returning it with a warning would hand the user weights that
-    break their limits.
-    """
-    broken = [
-        r
-        for k, r in zip(constraints, result.constraints, strict=True)
-        if not getattr(k, "is_soft", False)
-        and r.max_violation > INACCURATE_MAX_VIOLATION
-    ]
-    if not broken:
-        return
-    broken.sort(key=lambda r: -r.max_violation)
-    listed = ", ".join(
-        f"{r.name} by {r.max_violation:.3g} (value {r.value:.6g}, limit {r.limit:.6g})"
-        for r in broken
-    )
-    stats = result.stats
-    raise SolverFailedError(
-        f"{stats.solver} returned an inaccurate solution{when} ({stats.raw_status}) "
-        f"that violates {listed}; it is not returned. The problem may be "
-        "infeasible or badly scaled: check those limits "
-        f"(attempts: {'; '.join(stats.attempts)}).",
-        status=str(stats.status),
-        solver=stats.solver,
-        date=result.date,
-    )

@@ -19,6 +19,7 @@ Lifecycle (compile once, re-solve many times):
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ __all__ = [
     "Term",
     "Variables",
     "is_conic",
+    "params_match",
+    "params_state",
     "tracking_weight",
 ]
 
@@ -263,8 +266,50 @@ def tracking_weight(constraints: Any, has_costs: bool, cost_weight: float) -> fl
     and ``TE^2`` stays only as a tie-breaker of weight ``1e-4 / (lambda H)``;
     otherwise the weight is 1.
     """
-    capped = any(
-        getattr(k, "caps_tracking_error", False) and not getattr(k, "is_soft", False)
-        for k in constraints
-    )
+    capped = any(k.caps_tracking_error and not k.is_soft for k in constraints)
     return 1e-4 * cost_weight if capped and has_costs else 1.0
+
+
+def _frozen(value: Any) -> Any:
+    """Copy one parameter value so that later changes to it cannot reach the copy."""
+    if isinstance(value, Term):
+        return (type(value), params_state(value))
+    if isinstance(value, (np.ndarray, pd.Series, pd.DataFrame, pd.Index)):
+        return value.copy()
+    if isinstance(value, (list, tuple, dict, set)):
+        return copy.deepcopy(value)
+    return value
+
+
+def params_state(term: Term) -> tuple[tuple[str, Any], ...]:
+    """Return a copy of ``term``'s parameters, for :func:`params_match`.
+
+    Taken when a problem is compiled; compared before each solve so that a
+    term whose parameters were changed in place (a limit, a penalty, the
+    numbers of a given factor model) never solves the stale problem.
+    """
+    return tuple((k, _frozen(v)) for k, v in term.get_params().items())
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Compare two parameter values (arrays and pandas objects by value)."""
+    if isinstance(b, tuple) and len(b) == 2 and isinstance(b[0], type):
+        return isinstance(a, b[0]) and params_match(a, b[1])
+    if type(a) is not type(b):
+        return False
+    if isinstance(b, (pd.Series, pd.DataFrame, pd.Index)):
+        return bool(a.equals(b))
+    if isinstance(b, np.ndarray):
+        return a.shape == b.shape and bool(np.array_equal(a, b))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def params_match(term: Term, state: tuple[tuple[str, Any], ...]) -> bool:
+    """Return True when ``term``'s parameters still equal ``state``."""
+    params = term.get_params()
+    return len(params) == len(state) and all(
+        k in params and _same(params[k], v) for k, v in state
+    )

@@ -154,10 +154,18 @@ class Constraint(Term):
         Price of one unit of slack in the infeasibility diagnosis. Structural
         constraints (budget, long-only) use 100, position bounds 10 and
         trading limits 1, so that limits are named first.
+    is_soft : bool
+        True for a penalized constraint.
+    caps_tracking_error : bool
+        True for a hard cap on the tracking error.
     """
 
     quantity: ClassVar[str] = "value"
     elastic_price: ClassVar[float] = 1.0
+    #: True for a penalized constraint (:class:`Soft`): not a hard limit.
+    is_soft: ClassVar[bool] = False
+    #: True for a cap on the tracking error (the objective becomes the cost).
+    caps_tracking_error: ClassVar[bool] = False
 
     def rows(self, v: Variables) -> list[tuple[cp.Expression, cp.Expression]]:
         """Return ``(lhs, rhs)`` pairs meaning ``lhs <= rhs`` elementwise."""

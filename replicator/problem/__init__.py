@@ -1,5 +1,6 @@
-"""Problem assembly (internal): terms -> one parametrized cvxpy problem."""
+"""Problem assembly (internal): terms -> a native QP or a parametrized cvxpy problem."""
 
 from replicator.problem._builder import OBJECTIVE_SCALE, CompiledProblem
+from replicator.problem._protocol import Problem
 
-__all__ = ["OBJECTIVE_SCALE", "CompiledProblem"]
+__all__ = ["OBJECTIVE_SCALE", "CompiledProblem", "Problem"]

@@ -29,13 +29,8 @@ from replicator.costs._base import Cost
 from replicator.data._snapshot import MarketSnapshot
 from replicator.exceptions import ModelError
 from replicator.risk._base import RiskModel
-from replicator.solvers import (
-    SolverStats,
-    Status,
-    choose_solver,
-    fall_back,
-    run_solver,
-)
+from replicator.solvers import SolverStats, Status, fall_back, run_solver
+from replicator.solvers._routing import choose_solver, cvxpy_fallbacks
 from replicator.terms import Term, Variables, is_conic, tracking_weight
 
 __all__ = ["OBJECTIVE_SCALE", "CompiledProblem"]
@@ -83,6 +78,9 @@ class CompiledProblem:
     cost_weight : float
         ``1 / (risk_aversion * horizon)``.
     """
+
+    #: Compiled by cvxpy (the :class:`~replicator.problem.Problem` flag).
+    native = False
 
     def __init__(
         self,
@@ -153,7 +151,7 @@ class CompiledProblem:
             for lhs, rhs in k.rows(v):
                 _check_convex(k, lhs, "left-hand side")
                 _check_convex(k, -rhs, "right-hand side")
-            if getattr(k, "is_soft", False):
+            if k.is_soft:
                 penalty = k.penalty_expression(v)  # type: ignore[attr-defined]
                 if self.epigraph:
                     penalty = self._epigraph(penalty, aux)
@@ -203,12 +201,7 @@ class CompiledProblem:
         stats = run_solver(self.problem, name, reason, options, n_assets=n)
         if stats.status is Status.OPTIMAL or not fallback:
             return stats
-        installed = cp.installed_solvers()
-        alternatives = [
-            alt
-            for alt in ("CLARABEL", "OSQP", "SCS")
-            if alt != name and alt in installed and (alt != "OSQP" or self.is_qp)
-        ]
+        alternatives = cvxpy_fallbacks(name, self.is_qp, cp.installed_solvers())
         return fall_back(
             stats,
             [
@@ -225,6 +218,12 @@ class CompiledProblem:
                 for alt in alternatives
             ],
         )
+
+    @property
+    def objective_value(self) -> float | None:
+        """Scaled objective of the last solution (``OBJECTIVE_SCALE`` units)."""
+        value = self.problem.value
+        return None if value is None else float(value)
 
     def solution(self) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(weights, trades)`` of the last solve as numpy arrays."""

@@ -29,28 +29,27 @@ from replicator._qp import QPBuilder, QPData
 from replicator.constraints._base import Constraint
 from replicator.costs._base import Cost
 from replicator.data._snapshot import MarketSnapshot
+from replicator.exceptions import ConfigError
 from replicator.risk._base import RiskModel
 from replicator.solvers import SolverStats, Status, fall_back
-from replicator.solvers._native import NATIVE_SOLVERS, make_native_solver
+from replicator.solvers._native import make_native_solver
+from replicator.solvers._routing import (
+    DENSE_MIN_ASSETS,
+    DUAL_NEWTON_REASON,
+    PIQP_REASON,
+    native_fallbacks,
+    native_route,
+)
 from replicator.terms import Term, is_conic, tracking_weight
 
-__all__ = ["NativeProblem", "supports_native"]
+__all__ = [
+    "DUAL_NEWTON_REASON",
+    "PIQP_REASON",
+    "NativeProblem",
+    "native_route",
+    "supports_native",
+]
 
-
-#: A QP whose risk factor has at least as many rows as assets (a dense
-#: covariance's square root) and at least this many assets goes to Clarabel.
-DENSE_MIN_ASSETS = 300
-#: Why a QP goes to the dual Newton method (``solver="auto"``).
-DUAL_NEWTON_REASON = (
-    "problem is a QP, separable per asset but for a few coupling rows: dual "
-    "Newton method on the directly assembled QP, exact (certified by the duality "
-    "gap) and warm-started from the last multipliers"
-)
-#: Why a QP goes to PIQP when the dual Newton method declines it.
-PIQP_REASON = (
-    "problem is a QP (linear and quadratic terms only): PIQP interior point on "
-    "the directly assembled QP, accurate in 10-20 iterations at any size"
-)
 
 #: Slack of one row (its own units) above which the native elastic check names
 #: the limit.
@@ -63,7 +62,7 @@ ELASTIC_TE_WEIGHT = 1e-6
 
 def supports_native(terms: Sequence[Term]) -> bool:
     """Return True when every term can describe itself to a :class:`QPBuilder`."""
-    return all(getattr(t, "supports_qp", False) for t in terms)
+    return all(t.supports_qp for t in terms)
 
 
 class NativeProblem:
@@ -83,6 +82,7 @@ class NativeProblem:
         ``1 / (risk_aversion * horizon)``.
     """
 
+    #: Assembled without cvxpy (the :class:`~replicator.problem.Problem` flag).
     native = True
 
     def __init__(
@@ -158,7 +158,15 @@ class NativeProblem:
         key = (name, repr(sorted((options or {}).items())))
         solver = self._solvers.get(key)
         if solver is None:  # one warm adapter per solver and options
-            solver = make_native_solver(name, options, len(self.assets))
+            try:
+                solver = make_native_solver(name, options, len(self.assets))
+            except (TypeError, ValueError) as exc:
+                if isinstance(exc, ConfigError):
+                    raise
+                raise ConfigError(
+                    f"solver_options: {name} refused {options!r}: {exc}. Check "
+                    "each setting's type and range in the solver's documentation."
+                ) from None
             self._solvers[key] = solver
         out = solver.solve(self.data)  # type: ignore[attr-defined]
         if out.x is not None:
@@ -211,11 +219,7 @@ class NativeProblem:
         if stats.status is Status.OPTIMAL or not fallback:
             return stats
         tried = {name} if first is None else {name, first.solver}
-        alternatives = (
-            []
-            if conic
-            else [alt for alt in ("CLARABEL", "PIQP", "OSQP") if alt not in tried]
-        )
+        alternatives = native_fallbacks(conic, tried)
         return fall_back(
             stats,
             [
@@ -284,7 +288,7 @@ class NativeProblem:
             self.risk.qp(qp, snapshot)  # type: ignore[attr-defined]
         owners: dict[int, list[str]] = {}
         for i, k in enumerate(self.constraint_terms):
-            if i == skip or getattr(k, "is_soft", False):
+            if i == skip or k.is_soft:
                 continue
             if i not in prices:
                 k.qp(qp, snapshot)  # type: ignore[attr-defined]
@@ -335,34 +339,3 @@ class NativeProblem:
         assert self._holdings is not None
         w = self._x[self.data.blocks["w"]].copy()
         return w, w - self._holdings
-
-
-def native_route(
-    requested: str, conic: bool = False, dense: bool = False
-) -> tuple[str, str]:
-    """Return the native solver for ``requested`` and why.
-
-    ``dense``: the risk factor has as many rows as there are assets (the
-    square root of a dense covariance) and there are at least
-    :data:`DENSE_MIN_ASSETS` of them. PIQP's factorization slows down on
-    that dense block (N=500: 3-4 s against Clarabel's 1-2 s; N=1,000: 17-160 s
-    and up to 148 iterations against ~5 s), so such QPs go to Clarabel.
-    """
-    name = requested.upper()
-    if dense and not conic and name == "AUTO":
-        return (
-            "CLARABEL",
-            "QP with a dense covariance factor (as many rows as assets): Clarabel "
-            "interior point, faster than PIQP on dense blocks",
-        )
-    if conic and name == "AUTO":
-        return (
-            "CLARABEL",
-            "problem has conic terms (power, AMM or TE cap): SOCP, Clarabel "
-            "interior point on the directly assembled problem",
-        )
-    if name == "AUTO":
-        return "DUAL_NEWTON", DUAL_NEWTON_REASON
-    if name not in NATIVE_SOLVERS:
-        raise ValueError(name)
-    return name, f"requested solver={requested!r}"

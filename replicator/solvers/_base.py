@@ -132,6 +132,15 @@ class SolverStats:
         Wall-clock seconds of the whole call.
     attempts : tuple of str
         Every solver tried, in order, with its status.
+    verification : str
+        How the numpy twins checked the returned point (empty until the
+        engine has verified it; see :mod:`replicator.engine._verify`).
+    certified_infeasible : tuple of str
+        Solvers of the chain that certified the problem infeasible. Their
+        certificate stands unless the returned point passes verification.
+    route : str
+        Why the problem took its path (native assembly or cvxpy); ``reason``
+        says why this solver ran (see :mod:`replicator.solvers._routing`).
     """
 
     status: Status
@@ -144,6 +153,9 @@ class SolverStats:
     compile_time: float
     wall_time: float
     attempts: tuple[str, ...] = field(default_factory=tuple)
+    verification: str = ""
+    certified_infeasible: tuple[str, ...] = ()
+    route: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-friendly dict."""
@@ -158,6 +170,8 @@ class SolverStats:
             "compile_time": self.compile_time,
             "wall_time": self.wall_time,
             "attempts": list(self.attempts),
+            "verification": self.verification,
+            "route": self.route,
         }
 
 
@@ -299,6 +313,7 @@ def fall_back(
     infeasibility or unboundedness. ``attempts`` lists every solver tried.
     """
     stats, attempts = first, list(first.attempts)
+    infeasible_by = [first.solver] if first.status is Status.INFEASIBLE else []
     reason = f"fallback after {first.solver} returned {first.raw_status}"
     for name, solve in alternatives:
         certified = stats.status in (Status.INFEASIBLE, Status.UNBOUNDED)
@@ -306,6 +321,8 @@ def fall_back(
             continue
         alt = solve(reason)
         attempts.extend(alt.attempts)
+        if alt.status is Status.INFEASIBLE:
+            infeasible_by.append(alt.solver)
         if alt.status is Status.OPTIMAL or stats.status is Status.FAILED:
             stats = alt
         if stats.status is Status.OPTIMAL:
@@ -314,4 +331,8 @@ def fall_back(
             alt.status == stats.status
         ):
             break
-    return replace(stats, attempts=tuple(attempts))
+    return replace(
+        stats,
+        attempts=tuple(attempts),
+        certified_infeasible=(*stats.certified_infeasible, *infeasible_by),
+    )

@@ -633,7 +633,7 @@ def test_cvxpy_fallback_out_of_memory_is_a_solver_error(
 
 def test_large_conic_failure_skips_the_cvxpy_fallback(medium, monkeypatch):
     """A failed native SOCP above the size limit is not compiled by cvxpy."""
-    import replicator.replicator as module
+    import replicator.engine._pipeline as module
 
     break_native_solvers(monkeypatch)
     monkeypatch.setattr(module, "CVXPY_CONIC_MAX_ASSETS", 10)
@@ -705,7 +705,7 @@ def test_large_infeasible_socp_is_named_by_the_native_elastic_check(
     cannot hold, it conflicts with the turnover limit alone (the budget and
     long-only constraints do not raise the smallest TE), and the least
     violating point has the smallest TE the turnover limit allows."""
-    import replicator.replicator as module
+    import replicator.engine._pipeline as module
 
     model, data = _te_cap_above_turnover(medium)
     floor = basic_model(
@@ -728,7 +728,7 @@ def test_large_infeasible_socp_is_named_by_the_native_elastic_check(
 
 
 def test_large_feasible_socp_failure_is_numerical(medium, monkeypatch):
-    import replicator.replicator as module
+    import replicator.engine._pipeline as module
 
     monkeypatch.setattr(module, "CVXPY_CONIC_MAX_ASSETS", 10)
     _fail_first_clarabel(monkeypatch)
@@ -822,7 +822,7 @@ def test_native_conflict_partners_match_the_cvxpy_diagnosis(medium, monkeypatch)
     """The native phase 2 names the same conflicting constraints as the cvxpy
     diagnosis, on a case where two limits (weight caps and turnover) bind
     against the TE cap."""
-    import replicator.replicator as module
+    import replicator.engine._pipeline as module
 
     equal = pd.Series(1.0 / len(medium.benchmark), index=medium.benchmark.index)
     data = {"returns": medium.returns, "benchmark": medium.benchmark, "holdings": equal}
@@ -897,7 +897,7 @@ def test_large_certified_infeasible_socp_is_diagnosed_natively(medium, monkeypat
     """A conic problem Clarabel certifies infeasible above the size limit is
     diagnosed by the native elastic check: cvxpy's conic compilation (O(N^2)
     memory) never runs."""
-    import replicator.replicator as module
+    import replicator.engine._pipeline as module
 
     monkeypatch.setattr(module, "CVXPY_CONIC_MAX_ASSETS", 10)
     _forbid_cvxpy_twin(monkeypatch)
@@ -915,7 +915,7 @@ def test_large_certified_infeasible_socp_is_diagnosed_natively(medium, monkeypat
 
 
 def test_large_certified_infeasible_socp_when_the_check_fails(medium, monkeypatch):
-    import replicator.replicator as module
+    import replicator.engine._pipeline as module
     from replicator.problem._native import NativeProblem
 
     monkeypatch.setattr(module, "CVXPY_CONIC_MAX_ASSETS", 10)

@@ -1,0 +1,5 @@
+"""The solve pipeline (internal): compile, route, solve, verify, report."""
+
+from replicator.engine._pipeline import SolvePipeline, SolveSettings
+
+__all__ = ["SolvePipeline", "SolveSettings"]
