@@ -33,7 +33,10 @@ if TYPE_CHECKING:
 
 __all__ = ["diagnose_infeasibility"]
 
-SLACK_TOL = 1e-7
+#: Slack (reported units) above which a constraint counts as relaxed. Below the
+#: verification tolerance (1e-7 per row): a limit that needs 1e-6 in total
+#: spread over 32 rows (3e-8 each) is still named.
+SLACK_TOL = 1e-9
 DUAL_TOL = 1e-6
 ADVICE = (
     " Relax the limit, or wrap it in rp.constraints.Soft(...) to penalize "
@@ -163,6 +166,7 @@ def diagnose_infeasibility(
     s = np.maximum(np.asarray(slacks.value, dtype=float), 0.0)
     relaxed = [i for i in range(len(hard)) if s[i] > SLACK_TOL]
     if not relaxed:
+        # every slack <= SLACK_TOL (1e-9): the problem is feasible
         return _error(
             f"{stats.solver} reported the problem infeasible{when}, but every "
             "constraint can hold at once (the elastic solve needs no slack): this "

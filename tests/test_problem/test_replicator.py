@@ -874,6 +874,7 @@ def _absurd_te_cap(u):
     return model, {"returns": u.returns, "benchmark": u.benchmark, "holdings": equal}
 
 
+@pytest.mark.slow
 def test_native_elastic_diagnosis_at_1000_assets(wide, monkeypatch):
     """At N=1,000 (natively, no cvxpy): only the TE cap must give (the interior
     point's ~1e-10 slack on each of the 1,000 long-only rows is not a
@@ -931,6 +932,7 @@ def test_large_certified_infeasible_socp_when_the_check_fails(medium, monkeypatc
         model.solve(**data)
 
 
+@pytest.mark.slow
 def test_native_elastic_diagnosis_at_5000_assets(very_wide):
     """A TE cap of 1e-6 at N=5,000, certified infeasible by Clarabel, is
     diagnosed natively. The soft cap's rotated cone is scaled by the larger of
