@@ -64,6 +64,7 @@ the caller solves the QP with a general solver.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -100,6 +101,41 @@ FEAS_TOL = 1e-10
 #: Duality gap, relative to ``max(|objective|, GAP_FLOOR)``.
 GAP_TOL = 1e-11
 GAP_FLOOR = 1.0
+#: Rounding allowance of a soft row below its price, relative to ``1 + |r_j|``:
+#: a residual within it is rounding (as on a hard row) and is not charged.
+SOFT_ROUND = 64 * float(np.finfo(float).eps)
+
+
+def _setting(key: str, value: Any) -> Any:
+    """Return ``value`` as the setting ``key`` or raise ConfigError naming it.
+
+    ``max_iter`` is a whole number ``>= 0`` (0 certifies the starting point
+    only); ``feas_tol`` and ``gap_tol`` are finite numbers ``> 0`` (a NaN
+    would switch the row check off). A number given as text (YAML reads
+    ``1e-9`` as a string) is read as that number.
+    """
+    number: float
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, np.number)):
+        number = float("nan")
+        ok = False
+    else:
+        try:
+            number = float(value)
+            ok = True
+        except ValueError:
+            number, ok = float("nan"), False
+    if key == "max_iter":
+        if ok and math.isfinite(number) and number == int(number) and number >= 0:
+            return int(number)
+        what = "a whole number of iterations >= 0, e.g. 60"
+    else:
+        if ok and math.isfinite(number) and number > 0:
+            return number
+        what = "a finite number > 0, e.g. 1e-10"
+    raise ConfigError(
+        f"solver_options: DUAL_NEWTON's {key!r} must be {what}; got {value!r}. "
+        "Fix it in solver_options (or the config's solver.options)."
+    )
 
 
 class NotSeparable(Exception):
@@ -374,6 +410,8 @@ class _Data:
     Cg: np.ndarray
     r: np.ndarray
     tol: np.ndarray
+    cap: np.ndarray  # a soft row's price per unit of residual (0 on hard rows)
+    rounding: np.ndarray  # SOFT_ROUND (1 + |r|): a soft row's uncharged residual
     h_all: float  # largest diagonal entry of -Hessian were every weight free
     round_trip: bool  # whether some feasible lambda could price a round trip < 0
     sign: np.ndarray  # +1 upper row (lambda >= 0), -1 lower row, 0 equality
@@ -429,6 +467,7 @@ def _numbers(
     d: Any,
     feas_tol: float = FEAS_TOL,
     cache: dict[str, Any] | None = None,
+    gap_tol: float = GAP_TOL,
 ) -> _Data:
     """Extract the separable form's numbers from ``d`` (or raise NotSeparable).
 
@@ -518,6 +557,7 @@ def _numbers(
     lam_lo = np.where(sign > 0, 0.0, -np.inf)
     lam_hi = np.where(sign < 0, 0.0, np.inf)
     soft = np.zeros(sign.size, dtype=bool)
+    cap_all = np.zeros(sign.size)
     slack_dual = np.zeros(0, dtype=np.int64)
     slack_scale = np.zeros(0)
     if pat.slack_col.size:
@@ -548,11 +588,20 @@ def _numbers(
         lam_hi[slack_dual[up]] = cap[up]
         lam_lo[slack_dual[~up]] = -cap[~up]
         soft[slack_dual] = True
+        cap_all[slack_dual] = cap
     if M.Cz is not None:
         offset = M.Cz @ zeta[pat.z_asset]
         lo_rows = lo_rows - offset
         hi_rows = hi_rows - offset
     r = np.where(sign < 0, lo_rows[rows], hi_rows[rows])
+    tol = feas_tol * (1.0 + np.abs(r))
+    rounding = SOFT_ROUND * (1.0 + np.abs(r))
+    if soft.any():
+        # below its price a soft row's residual is charged at the price (see
+        # _converged): it must hold within what the gap can absorb
+        with np.errstate(divide="ignore"):
+            budget = gap_tol * GAP_FLOOR / cap_all[soft]
+        tol[soft] = np.maximum(rounding[soft], np.minimum(tol[soft], budget))
     tlo_b = np.maximum(tlo, 0.0)
     diag_all = M.Vb2 @ -neg_inv_ab + M.Vs2 @ inv_as + M.Cg2 @ (1.0 / pg)
     round_trip = M.legs_mixed or bool((qb + qs).min(initial=0.0) < 0)
@@ -583,7 +632,9 @@ def _numbers(
         Vs=M.Vs,
         Cg=M.Cg,
         r=r,
-        tol=feas_tol * (1.0 + np.abs(r)),
+        tol=tol,
+        cap=cap_all,
+        rounding=rounding,
         h_all=max(float(diag_all.max(initial=0.0)), 1e-300),
         round_trip=round_trip,
         sign=sign,
@@ -772,6 +823,11 @@ def _converged(D: _Data, p: _Point, gap_tol: float = GAP_TOL) -> bool:
         sat = _saturated(D, p.lam)
         inside = np.maximum(-D.sign[sat] * p.grad[sat], 0.0)
         terms[sat] = np.abs(p.lam[sat]) * inside
+        # below its price the row's residual beyond rounding is still paid
+        # for at the price: the primal objective includes c s, s > 0
+        below = D.soft & ~sat
+        over = D.sign[below] * p.grad[below] - D.rounding[below]
+        terms[below] += D.cap[below] * np.maximum(over, 0.0)
     gap = abs(float(terms.sum()))
     return gap <= gap_tol * max(abs(p.primal), GAP_FLOOR)
 
@@ -815,7 +871,7 @@ class DualNewton:
                     f"solver_options: DUAL_NEWTON has no setting {key!r}; it has "
                     f"{', '.join(map(repr, self.SETTINGS))}."
                 )
-            setattr(self, key, type(getattr(self, key))(value))
+            setattr(self, key, _setting(key, value))
         self.key: Any = None
         self.pattern: _Pattern | None = None
         self.unsupported: str | None = None
@@ -850,7 +906,7 @@ class DualNewton:
         t0 = time.perf_counter()
         try:
             pat = self._pattern_for(d)
-            D = _numbers(pat, d, self.feas_tol, self.cache)
+            D = _numbers(pat, d, self.feas_tol, self.cache, self.gap_tol)
         except NotSeparable as exc:
             return NativeOutcome(None, Status.FAILED, f"declined: {exc}", 0, 0.0, 0.0)
         t1 = time.perf_counter()
