@@ -224,7 +224,11 @@ def test_random_problems_agree_with_tight_clarabel(
         assert d.objective(x) == pytest.approx(ref, rel=1e-6, abs=1e-9)
         return
     check_feasible(d, x)
-    assert d.objective(x) == pytest.approx(ref, rel=1e-8, abs=1e-11)
+    # never worse than the reference; better only by Clarabel's own accuracy,
+    # ~1e-12 of the objective's constant that cancels at an optimum near 0
+    # (n=3, no costs: constant 454, Clarabel 6.8e-11, the certified point 5.7e-14)
+    assert d.objective(x) <= ref + 1e-8 * abs(ref) + 1e-11
+    assert d.objective(x) >= ref - 1e-8 * abs(ref) - 1e-11 - 1e-12 * abs(d.constant)
     assert res.turnover <= turnover + 1e-10
 
 
