@@ -685,3 +685,55 @@ def test_nan_feas_tol_never_passes_a_broken_hard_row(medium):
     )
     with pytest.raises(ConfigError, match="feas_tol"):
         model.solve(**inputs(medium))
+
+
+# ======================================================== the layout record
+def test_the_layout_record_describes_the_engine_qp(medium):
+    """QPBuilder records what it built; the groups tile the rows in order."""
+    model = engine_model(0.25)
+    d = qp_of(model, inputs(medium))
+    layout = d.layout
+    n = medium.returns.shape[1]
+    assert layout.n_assets == n
+    assert layout.block_names() == tuple(d.blocks)
+    for name, sl in d.blocks.items():
+        assert layout.block(name) == sl
+    for matrix, rows in (("eq", d.A_eq.shape[0]), ("in", d.A_in.shape[0])):
+        groups = layout.in_matrix(matrix)
+        assert [g.start for g in groups] == [0] + [g.stop for g in groups[:-1]]
+        assert (groups[-1].stop if groups else 0) == rows
+        assert (layout.row_kinds(matrix, rows) >= 0).all()
+    kinds = [(g.matrix, g.kind, g.blocks) for g in layout.groups]
+    assert kinds == [
+        ("eq", "trade", ("w", "buy", "sell")),
+        ("eq", "coupling", ("w", "y")),  # y = G w: the factor rows
+        ("eq", "link", ("w", "z")),  # z = s w: one weight each
+        ("eq", "coupling", ("w",)),  # the budget
+        ("in", "coupling", ("buy",)),  # the turnover rows
+        ("in", "coupling", ("sell",)),
+    ]
+    assert layout.slacks == ()
+
+
+def test_soft_rows_and_shared_slacks_are_recorded(medium):
+    model = rp.Replicator(
+        risk=rp.risk.StatisticalFactor(n_factors=3),
+        constraints=[
+            C.Soft(C.FullyInvested(), penalty=0.5),
+            C.Soft(C.TurnoverLimit(0.05), penalty=2.0),
+        ],
+    )
+    d = qp_of(model, inputs(medium))
+    (own_up, own_down, shared) = d.layout.slacks
+    for s in (own_up, own_down):
+        assert s.per_row and s.size == 1 and s.price == 0.5
+        (g,) = (d.layout.groups[i] for i in s.groups)
+        assert g.kind == "coupling" and g.slack == s.block and s.block in g.blocks
+    assert not shared.per_row and len(shared.groups) == 2 and shared.price == 2.0
+
+
+def test_a_qp_without_a_layout_record_is_declined(large):
+    d = qp_of(engine_model(), inputs(large))
+    out = DualNewton().solve(dataclasses.replace(d, layout=None))
+    assert out.status is Status.FAILED
+    assert out.raw_status == "declined: no layout record"
