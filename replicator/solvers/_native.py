@@ -1,19 +1,18 @@
-"""QP solvers called directly on a :class:`~replicator.problem._qp.QPData`.
+"""QP solvers called directly on a :class:`~replicator.qp.QPData`.
 
 Each adapter keeps its solver object between calls. When the sparsity pattern
 of the new data equals the last one, only the changed numbers are passed to the
 solver (``update``); otherwise it is set up again.
 
-* **DUAL_NEWTON** (:mod:`replicator.solvers._dual_newton`, the default for
-  QPs it recognizes: separable per asset plus at most 160 coupling rows, every
-  weight with curvature): exact, certified by the duality gap, warm-started
-  from the last multipliers. Engine benchmark problem: ~1 ms at N=500 and
-  ~5 ms at N=5,000, 3-7 iterations. It declines anything else.
-* **PIQP** (proximal interior point, the default for the other QPs): 10-15 iterations
-  whatever the conditioning, and re-solves reuse the symbolic factorization.
-  Measured on the engine benchmark problem (k=10 factor model, budget,
-  long-only, caps, turnover, 5 bp fee): 3-4.5 ms at N=500 and ~0.07 s at N=5,000,
-  objective within 1e-6 of a tight Clarabel solve.
+* **DUAL_NEWTON** (:mod:`replicator.solvers.dual_newton`, the default for QPs
+  whose layout record it reads: separable per asset plus at most 160 coupling
+  rows, every weight with curvature): exact, certified by the duality gap,
+  warm-started. Engine benchmark problem: ~1 ms at N=500, ~5 ms at N=5,000.
+* **PIQP** (proximal interior point, the default for the other QPs): 10-15
+  iterations whatever the conditioning; re-solves reuse the symbolic
+  factorization. Engine benchmark problem (k=10 factor model, budget, long-only,
+  caps, turnover, 5 bp fee): 3-4.5 ms at N=500, ~0.07 s at N=5,000, objective
+  within 1e-6 of a tight Clarabel solve.
 * **OSQP** (ADMM, warm-started): needs eps ~ 2.5e-2/N^2 for a 1e-4 objective
   gap, hence hundreds to thousands of iterations on these problems.
 * **Clarabel** (interior point, no warm start): set up on every call; the
@@ -23,7 +22,6 @@ solver (``update``); otherwise it is set up again.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,23 +29,12 @@ import scipy.sparse as sp
 
 from replicator.exceptions import ConfigError
 from replicator.solvers._base import DEFAULT_OPTIONS, Status, osqp_tolerance
-from replicator.typing import FloatArray
+from replicator.solvers._outcome import NativeOutcome
+from replicator.solvers.dual_newton import DualNewton
 
 __all__ = ["NATIVE_SOLVERS", "NativeOutcome", "make_native_solver"]
 
 INF = 1e30  # OSQP's infinity
-
-
-@dataclass(frozen=True)
-class NativeOutcome:
-    """What one native solve produced."""
-
-    x: FloatArray | None
-    status: Status
-    raw_status: str
-    iterations: int
-    solve_time: float
-    setup_time: float
 
 
 def _pattern(M: sp.csc_matrix) -> tuple[tuple[int, ...], np.ndarray, np.ndarray]:
@@ -303,8 +290,6 @@ def make_native_solver(name: str, options: dict[str, Any] | None, n_assets: int)
     """Return a stateful adapter for ``name`` (one of :data:`NATIVE_SOLVERS`)."""
     opts = dict(options or {})
     if name == "DUAL_NEWTON":
-        from replicator.solvers._dual_newton import DualNewton
-
         return DualNewton(opts)
     if name == "PIQP":
         return _PIQP(opts)
