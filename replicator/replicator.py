@@ -14,7 +14,7 @@ from replicator.constraints._base import Constraint
 from replicator.costs._base import Cost
 from replicator.data._snapshot import MarketSnapshot
 from replicator.data._validate import validate_returns
-from replicator.engine import SolvePipeline, SolveSettings
+from replicator.engine import SolvePipeline, SolveSettings, check_model
 from replicator.exceptions import ConfigError, DataError
 from replicator.problem import CompiledProblem, Problem
 from replicator.result import ReplicationResult
@@ -155,31 +155,15 @@ class Replicator:
 
     # --------------------------------------------------------------- checking
     def _validate(self) -> None:
-        if not isinstance(self.risk, RiskModel):
-            raise ConfigError(
-                f"risk must be a replicator risk model (rp.risk.*); got "
-                f"{type(self.risk).__name__}."
-            )
-        for c in self.costs:
-            if not isinstance(c, Cost):
-                raise ConfigError(
-                    f"costs must hold rp.costs.* objects; got {type(c).__name__}."
-                )
-        for k in self.constraints:
-            if not isinstance(k, Constraint):
-                raise ConfigError(
-                    "constraints must hold rp.constraints.* objects; got "
-                    f"{type(k).__name__}."
-                )
-        for pname in ("risk_aversion", "horizon", "periods_per_year"):
-            value = getattr(self, pname)
-            if not isinstance(value, (int, float)) or not value > 0:
-                raise ConfigError(
-                    f"The '{pname}' parameter of Replicator must be a positive "
-                    f"float. Got {value!r} instead."
-                )
-        for term in (self.risk, *self.costs, *self.constraints):
-            term.validate_params()
+        check_model(
+            self.risk,
+            self.costs,
+            self.constraints,
+            {
+                k: getattr(self, k)
+                for k in ("risk_aversion", "horizon", "periods_per_year")
+            },
+        )
 
     # ----------------------------------------------------------- preparation
     def prepare(

@@ -17,18 +17,18 @@ and owns everything between a prepared snapshot and a verified
 4. the **failure reports** (:mod:`replicator.engine._failures`,
    :mod:`replicator.problem._diagnose`).
 
-It logs to the ``replicator.engine`` logger.
+It logs to the ``replicator.engine`` logger. Over 300 lines: the sequence
+of a solve (compile, solve, fall back, verify, report) reads top to bottom in
+this one module; the fallbacks, checks and error builders live beside it.
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
-
-import cvxpy as cp
 
 from replicator._attribution import build_result
 from replicator.constraints._base import Constraint
@@ -36,12 +36,12 @@ from replicator.costs._base import Cost
 from replicator.data._snapshot import MarketSnapshot
 from replicator.engine import _failures as failures
 from replicator.engine._failures import INACCURATE_MAX_VIOLATION
+from replicator.engine._fallback import alternatives, native_fallback
 from replicator.engine._verify import verify
 from replicator.exceptions import (
     ConfigError,
     InaccurateSolutionWarning,
     InfeasibleError,
-    SolverFailedError,
 )
 from replicator.problem import OBJECTIVE_SCALE, CompiledProblem, Problem
 from replicator.problem._diagnose import diagnose_infeasibility
@@ -51,13 +51,15 @@ from replicator.risk._base import RiskModel
 from replicator.solvers import SolverStats, Status
 from replicator.solvers._routing import (
     choose_backend,
-    cvxpy_fallbacks,
-    native_fallbacks,
     validate_options,
 )
 from replicator.terms import Term, is_conic, params_match, params_state, tracking_weight
 
-__all__ = ["CVXPY_CONIC_MAX_ASSETS", "SolvePipeline", "SolveSettings"]
+__all__ = [
+    "CVXPY_CONIC_MAX_ASSETS",
+    "SolvePipeline",
+    "SolveSettings",
+]
 
 logger = logging.getLogger("replicator.engine")
 
@@ -273,7 +275,9 @@ class SolvePipeline:
         stats = self._run(problem, settings.solver, options, settings.fallback)
         solved: Problem = problem
         if problem.native and settings.fallback and stats.status is Status.FAILED:
-            stats, solved = self._native_fallback(problem, snapshot, stats, make_twin)
+            stats, solved = native_fallback(
+                problem, snapshot, stats, make_twin, self.conic_cvxpy_max_assets
+            )
         if stats.status is Status.INFEASIBLE:
             raise self._infeasible(problem, snapshot, stats, make_twin)
         if not stats.status.usable:
@@ -364,7 +368,9 @@ class SolvePipeline:
         attempts = list(stats.attempts)
         best = (verdict.max_violation, result, verdict)
         if settings.fallback and not stats.certified_infeasible:
-            for alt, alt_solved in self._alternatives(problem, snapshot, stats, twin):
+            for alt, alt_solved in alternatives(
+                problem, snapshot, stats, twin, self.conic_cvxpy_max_assets
+            ):
                 attempts.extend(alt.attempts)
                 if alt.status is not Status.OPTIMAL:
                     continue
@@ -403,85 +409,3 @@ class SolvePipeline:
             route=self.route_reason,
         )
         return replace(result, stats=inaccurate)
-
-    def _alternatives(
-        self, problem: Problem, snapshot: MarketSnapshot, stats: SolverStats, twin: Any
-    ) -> Iterator[tuple[SolverStats, Problem]]:
-        """Solve with each solver not tried yet: native ones, then the cvxpy twin."""
-        tried = {a.split(":")[0] for a in stats.attempts}
-        reason = f"fallback after the point of {stats.solver} failed verification"
-        if isinstance(problem, NativeProblem):
-            for name in native_fallbacks(not problem.is_qp, tried):
-                alt = problem.solve(name, None, fallback=False)
-                yield replace(alt, reason=reason), problem
-            if not problem.is_qp and snapshot.n_assets > self.conic_cvxpy_max_assets:
-                return
-            try:
-                cvx = twin(problem, snapshot)
-            except MemoryError:
-                return
-            first = "CLARABEL"
-            yield replace(cvx.solve(first, None, fallback=False), reason=reason), cvx
-            tried = tried | {first}
-        else:
-            cvx = problem
-        installed = cp.installed_solvers()
-        for name in cvxpy_fallbacks("", cvx.is_qp, installed):
-            if name in tried:
-                continue
-            alt = cvx.solve(name, None, fallback=False)
-            yield replace(alt, reason=reason), cvx
-
-    def _native_fallback(
-        self,
-        compiled: NativeProblem,
-        snapshot: MarketSnapshot,
-        stats: SolverStats,
-        twin: Any,
-    ) -> tuple[SolverStats, Problem]:
-        """Handle a native solve that produced no usable solution.
-
-        The last resort is the same problem through cvxpy and its solver chain
-        (an inaccurate native solution is kept and warned about instead:
-        compiling the twin on every solve would cost more than it is worth).
-        A conic problem is first put to the native elastic check
-        (:meth:`NativeProblem.elastic_violations`): an infeasible one goes
-        straight to the diagnosis, without the cvxpy solver chain (whose SCS
-        would run to its iteration limit). Above :data:`CVXPY_CONIC_MAX_ASSETS`
-        assets nothing conic is compiled by cvxpy (O(N^2) memory): the elastic
-        check's verdict is the error.
-        """
-        limit = self.conic_cvxpy_max_assets
-        large = snapshot.n_assets > limit
-        if not compiled.is_qp:
-            found = compiled.elastic_violations(snapshot)
-            if found is not None and found[0]:
-                if large:
-                    raise failures.elastic_infeasible(
-                        compiled, found, snapshot, stats, limit
-                    )
-                checked = (*stats.attempts, "native elastic check: infeasible")
-                infeasible = replace(stats, status=Status.INFEASIBLE, attempts=checked)
-                return infeasible, compiled
-            if large:
-                raise failures.native_failure(found, snapshot, stats, limit)
-        try:
-            cvx = twin(compiled, snapshot)
-            alt = cvx.solve("auto", None, fallback=True)
-        except MemoryError:
-            raise SolverFailedError(
-                f"Every native solver failed ({'; '.join(stats.attempts)}) and "
-                "the cvxpy fallback ran out of memory "
-                f"({snapshot.n_assets} assets). The problem may be infeasible "
-                "or badly scaled: check the limits (e.g. a tracking-error cap "
-                "far below what the other constraints allow).",
-                status=str(Status.FAILED),
-                solver=stats.solver,
-                date=snapshot.date,
-            ) from None
-        attempts = (*stats.attempts, *alt.attempts)
-        solved: Problem = compiled
-        if alt.status is Status.OPTIMAL or not stats.status.usable:
-            reason = f"fallback to cvxpy after the native solvers failed: {alt.reason}"
-            stats, solved = replace(alt, reason=reason), cvx
-        return replace(stats, attempts=attempts), solved
