@@ -368,7 +368,7 @@ class ReplicationResult:
                     "binding": c.binding,
                     "n_binding": c.n_binding,
                     "max_violation": clean(c.max_violation),
-                    "where": getattr(c, "where", ""),
+                    "where": c.where,
                     "soft": c.soft,
                 }
                 for c in self.constraints

@@ -81,6 +81,8 @@ class GroupBounds(Constraint):
             Kind(type(None), what="None"),
         ),
     }
+    #: Group labels the problem was compiled with (None before ``bind``).
+    _bound_labels: pd.Series | None = None
     quantity = "group weight"
     elastic_price = 10.0
 
@@ -200,7 +202,7 @@ class GroupBounds(Constraint):
 
     def needs_rebind(self, snapshot: MarketSnapshot) -> bool:
         """Return True when the group labels differ from the compiled ones."""
-        bound = getattr(self, "_bound_labels", None)
+        bound = self._bound_labels
         if bound is None:
             return True
         labels = self._labels(snapshot)

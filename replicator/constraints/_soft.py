@@ -69,7 +69,11 @@ class Soft(Constraint):
     @property
     def name(self) -> str:
         """Label: ``Soft(TurnoverLimit(0.05), penalty=1)``."""
-        inner = getattr(self.constraint, "name", repr(self.constraint))
+        inner = (
+            self.constraint.name
+            if isinstance(self.constraint, Constraint)
+            else repr(self.constraint)
+        )
         return f"Soft({inner}, penalty={self.penalty:g})"
 
     @property
@@ -127,7 +131,7 @@ class Soft(Constraint):
     @property
     def supports_qp(self) -> bool:  # type: ignore[override]
         """The wrapped constraint's native support."""
-        return bool(getattr(self.constraint, "supports_qp", False))
+        return isinstance(self.constraint, Constraint) and self.constraint.supports_qp
 
     def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
         """Native form: the wrapped constraint's rows, each with a priced slack."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import cvxpy as cp
 import numpy as np
@@ -53,6 +53,11 @@ class TrackingErrorLimit(Constraint):
     quantity = "tracking error"
     problem_class = "socp"
     caps_tracking_error = True
+    #: The problem's risk model (:meth:`attach_risk`); None until attached.
+    _risk: RiskModel | None = None
+    #: The compiled TE^2 expression and weights variable (cvxpy path).
+    _tv: Any = None
+    _w: Any = None
 
     def __init__(self, max_te: float = 0.01) -> None:
         self.max_te = max_te
@@ -83,10 +88,10 @@ class TrackingErrorLimit(Constraint):
     def _tracking_variance(
         self, weights: FloatArray, snapshot: MarketSnapshot
     ) -> float:
-        risk = getattr(self, "_risk", None)
+        risk = self._risk
         if risk is not None:
             return float(risk.evaluate(weights, snapshot))
-        tv, w_var = getattr(self, "_tv", None), getattr(self, "_w", None)
+        tv, w_var = self._tv, self._w
         if tv is None or w_var is None:
             raise ModelError(
                 f"{self.name} is not part of a compiled problem yet: solve first."
@@ -123,7 +128,7 @@ class TrackingErrorLimit(Constraint):
         at N=5,000).
         The risk model's ``y = G w`` and ``z = s w`` blocks are reused.
         """
-        risk = getattr(self, "_risk", None)
+        risk = self._risk
         if risk is None or not qp.has_block("y"):
             raise ModelError(
                 f"{self.name} needs the problem's risk model; it is attached when "

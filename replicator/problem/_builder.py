@@ -109,14 +109,13 @@ class CompiledProblem:
         self.blocked = cp.Parameter(n, nonneg=True, name="blocked")
         v = Variables(w, t, self.benchmark, self.holdings)
 
-        risk.bind(snapshot, n_factors)
         conic = is_conic((*self.costs, *self.constraint_terms))
         routed, _ = choose_solver(not conic, snapshot.n_assets, solver, n_factors)
         #: Interior-point path of a QP: parametrized objective terms become
         #: epigraphs (conic problems keep their form; Clarabel struggled with
         #: epigraphs of power and AMM costs in the benchmark suite).
         self.epigraph = routed != "OSQP" and not conic
-        risk.epigraph = self.epigraph
+        risk.bind(snapshot, n_factors, epigraph=self.epigraph)
         for k in self.constraint_terms:
             k.attach_risk(risk)
         for term in (*self.costs, *self.constraint_terms):

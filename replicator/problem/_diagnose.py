@@ -78,7 +78,7 @@ def _base(compiled: CompiledProblem) -> tuple[list[cp.Constraint], cp.Constraint
     blocked = cp.multiply(compiled.blocked, v.weights) == 0
     cons: list[cp.Constraint] = [v.trades == v.weights - compiled.holdings, blocked]
     # auxiliary variables of the risk model and epigraphs of conic costs
-    cons.extend(getattr(compiled.risk, "auxiliary", list)())
+    cons.extend(compiled.risk.auxiliary())
     for c in compiled.costs:
         cons.extend(c.auxiliary())
     return cons, blocked
@@ -137,7 +137,7 @@ def diagnose_infeasibility(
     """
     when = f" on {snapshot.date}" if snapshot.date is not None else ""
     v = compiled.variables
-    hard = [k for k in compiled.constraint_terms if not getattr(k, "is_soft", False)]
+    hard = [k for k in compiled.constraint_terms if not k.is_soft]
     if not hard:
         return _error(
             f"The problem is infeasible{when}, but it has no constraint to relax: "

@@ -150,6 +150,13 @@ class RiskModel(Term):
 
     needs_returns: ClassVar[bool] = True
     min_observations: ClassVar[int] = 2
+    #: Row capacity of the bound ``G`` parameter (0 before :meth:`bind`).
+    _capacity: int = 0
+    #: Interior-point cvxpy form: Parameters kept out of the objective
+    #: (set by :meth:`bind`, from the problem builder's routing).
+    epigraph: bool = False
+    #: Constraints of the auxiliary variables of :meth:`specific_expression`.
+    _aux: tuple[cp.Constraint, ...] | list[cp.Constraint] = ()
 
     # ----------------------------------------------------------- estimator half
     def fit(
@@ -202,20 +209,14 @@ class RiskModel(Term):
     ) -> RiskFactors:
         raise NotImplementedError
 
-    @staticmethod
-    def _joint(
-        returns: pd.DataFrame, benchmark_returns: pd.Series | None
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Return asset returns and benchmark returns as aligned arrays."""
-        if benchmark_returns is None:
-            return returns.to_numpy(dtype=float), None
-        return (
-            returns.to_numpy(dtype=float),
-            benchmark_returns.reindex(returns.index).to_numpy(dtype=float),
-        )
-
     # ------------------------------------------------------------ term half
-    def bind(self, snapshot: MarketSnapshot, n_factors: int | None = None) -> None:
+    def bind(
+        self,
+        snapshot: MarketSnapshot,
+        n_factors: int | None = None,
+        *,
+        epigraph: bool = False,
+    ) -> None:
         """Create the factor Parameters for this universe.
 
         Parameters
@@ -225,8 +226,12 @@ class RiskModel(Term):
         n_factors : int, optional
             Row capacity of ``G``. Later fits with fewer rows are zero-padded;
             more rows need a new bind (a recompilation).
+        epigraph : bool, default False
+            Write the cvxpy form for an interior-point solver (every Parameter
+            out of the objective; see :meth:`specific_expression`).
         """
         self.validate_params()
+        self.epigraph = bool(epigraph)
         n = snapshot.n_assets
         k = int(n_factors if n_factors is not None else self.factors_.n_factors)
         self._capacity = max(k, 1)
@@ -239,7 +244,35 @@ class RiskModel(Term):
     @property
     def capacity(self) -> int:
         """Row capacity of the bound ``G`` parameter."""
-        return getattr(self, "_capacity", 0)
+        return self._capacity
+
+    def benchmark_targets(
+        self, f: RiskFactors, snapshot: MarketSnapshot
+    ) -> tuple[FloatArray, FloatArray, float]:
+        """Return ``(g, b_s, c0)``: the benchmark's image under the factors.
+
+        The one home of the two benchmark modes (see the module notes): by
+        weights ``g = G b``, ``b_s = b``, ``c0 = 0``; by its return series
+        (returns-only) its own loadings ``g``, specific loadings ``b_s`` and
+        specific variance ``c0``.
+
+        Raises
+        ------
+        ModelError
+            Returns-only mode with a model fitted without the benchmark's
+            returns.
+        """
+        if not snapshot.returns_only:
+            b = snapshot.benchmark
+            return f.exposures @ b, b, 0.0
+        if f.benchmark_exposure is None:
+            raise ModelError(
+                f"{self.name} was fitted without the benchmark's returns, so "
+                "it cannot price a returns-only benchmark. Pass the "
+                "benchmark return series to solve()."
+            )
+        b_s = f.specific_benchmark(True, snapshot.benchmark)
+        return f.benchmark_exposure, b_s, float(f.benchmark_specific_var)
 
     def update(self, snapshot: MarketSnapshot) -> None:
         """Write the fitted factors, aligned to the snapshot, into Parameters."""
@@ -253,20 +286,8 @@ class RiskModel(Term):
         G = np.zeros((self._capacity, snapshot.n_assets))
         G[:k] = f.exposures
         g = np.zeros(self._capacity)
-        if snapshot.returns_only:
-            if f.benchmark_exposure is None:
-                raise ModelError(
-                    f"{self.name} was fitted without the benchmark's returns, so "
-                    "it cannot price a returns-only benchmark. Pass the "
-                    "benchmark return series to solve()."
-                )
-            g[:k] = f.benchmark_exposure
-            sb = f.specific * f.specific_benchmark(True, snapshot.benchmark)
-            c0 = f.benchmark_specific_var
-        else:
-            g[:k] = f.exposures @ snapshot.benchmark
-            sb = f.specific * snapshot.benchmark
-            c0 = 0.0
+        g[:k], b_s, c0 = self.benchmark_targets(f, snapshot)
+        sb = f.specific * b_s
         self._G.value = G
         self._g.value = g
         self._s.value = f.specific
@@ -289,7 +310,7 @@ class RiskModel(Term):
         self._z = cp.Variable(v.weights.shape, name="risk_specific")
         self._aux = [self._z == cp.multiply(self._s, v.weights)]
         linear = -2 * (self._s2b @ v.weights)
-        if getattr(self, "epigraph", False):
+        if self.epigraph:
             # Interior-point path: keep every Parameter out of the objective.
             # cvxpy densifies an (objective variables x all parameters) matrix
             # when it extracts quadratic coefficients (44.7 GiB at N=10,000);
@@ -307,12 +328,12 @@ class RiskModel(Term):
         """
         w = np.asarray(weights, dtype=float)
         self._z.value = np.asarray(self._s.value) * w
-        if getattr(self, "epigraph", False):
+        if self.epigraph:
             self._tau.value = -2 * float(np.asarray(self._s2b.value) @ w)
 
     def auxiliary(self) -> list[cp.Constraint]:
         """Constraints of the auxiliary copy created by :meth:`expression`."""
-        return list(getattr(self, "_aux", []))
+        return list(self._aux)
 
     def expression(self, v: Variables) -> cp.Expression:
         """Annualized tracking variance ``TE^2(w)`` as a cvxpy expression."""
@@ -325,21 +346,8 @@ class RiskModel(Term):
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, float]:
         """Return ``(G, s, g, s * b_s, c0)`` of the snapshot (see the module notes)."""
         f = self.factors_.subset(snapshot.assets)
-        if snapshot.returns_only:
-            if f.benchmark_exposure is None:
-                raise ModelError(
-                    f"{self.name} was fitted without the benchmark's returns, so "
-                    "it cannot price a returns-only benchmark. Pass the "
-                    "benchmark return series to solve()."
-                )
-            g = f.benchmark_exposure
-            sb = f.specific * f.specific_benchmark(True, snapshot.benchmark)
-            c0 = float(f.benchmark_specific_var)
-        else:
-            g = f.exposures @ snapshot.benchmark
-            sb = f.specific * snapshot.benchmark
-            c0 = 0.0
-        return f.exposures, f.specific, g, sb, c0
+        g, b_s, c0 = self.benchmark_targets(f, snapshot)
+        return f.exposures, f.specific, g, f.specific * b_s, c0
 
     def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
         """Native form: ``||y - g||^2 + ||z - s b_s||^2 + c0``.
@@ -365,14 +373,7 @@ class RiskModel(Term):
         """Numpy twin: return the (factor, specific) parts of ``TE^2``."""
         f = self.factors_.subset(snapshot.assets)
         w = np.asarray(weights, dtype=float)
-        if snapshot.returns_only:
-            g = f.benchmark_exposure
-            b = f.specific_benchmark(True, snapshot.benchmark)
-            c0 = f.benchmark_specific_var
-        else:
-            b = snapshot.benchmark
-            g = f.exposures @ b
-            c0 = 0.0
+        g, b, c0 = self.benchmark_targets(f, snapshot)
         factor = float(np.sum((f.exposures @ w - g) ** 2))
         specific = float(np.sum((f.specific * (w - b)) ** 2) + c0)
         return factor, specific
