@@ -379,7 +379,7 @@ class SolvePipeline:
                 if alt_verdict.ok:
                     reason = (
                         f"fallback after the point of {stats.solver} failed "
-                        f"verification ({verdict.note}): {alt.reason}"
+                        f"verification ({verdict.note})"
                     )
                     done = replace(
                         alt,

@@ -164,8 +164,9 @@ def verify(
         gap_obj = abs(solver_objective - twin) / (1.0 + abs(twin))
     objective_ok = not gap_obj > OBJECTIVE_TOL  # NaN: not checked
     where = f" ({worst})" if worst else ""
+    head = "verified" if feasible and objective_ok else "rejected"
     note = (
-        f"verified by the numpy twins: largest hard-row violation {max_gap:.2g}"
+        f"{head} by the numpy twins: largest hard-row violation {max_gap:.2g}"
         f"{where} (tolerance {tol:g}*(1+|bound|)); objective "
         + (
             "not re-checked"
@@ -174,6 +175,4 @@ def verify(
             f"(tolerance {OBJECTIVE_TOL:g})"
         )
     )
-    if not (feasible and objective_ok):
-        note = "FAILED " + note
     return Verdict(feasible and objective_ok, max_gap, worst, gap_obj, note)

@@ -57,7 +57,6 @@ def factor_market(n: int = 20, seed: int = 0):
 
 
 # ----------------------------------------------- 1. infeasible returned optimal
-@xfail(1, "fixed bounds summing to 1 + 1e-6 with FullyInvested come back optimal")
 def test_fixed_bounds_above_the_budget_are_infeasible():
     """32 assets, lower = upper summing to 1 + 1e-6, FullyInvested, a 5 bp fee.
 
@@ -79,7 +78,6 @@ def test_fixed_bounds_above_the_budget_are_infeasible():
     assert (w - fixed).abs().max() <= 1e-7 * 2
 
 
-@xfail(1, "InfeasibleError says 'every constraint can hold at once'")
 def test_infeasible_message_does_not_contradict_itself():
     """The same conflict without costs: the error must name it, not deny it."""
     u = make_universe(32, n_dates=250, n_factors=3, seed=38)
@@ -112,7 +110,6 @@ def test_soft_budget_residual_is_charged():
 
 
 # ------------------------------------------------------ 5. stale compiled state
-@xfail(5, "a replaced constraint list is ignored by the next solve")
 def test_replaced_constraints_are_used():
     u = make_universe(20, n_dates=200, n_factors=3, seed=5)
     h = pd.Series(0.0, index=u.benchmark.index)
@@ -127,7 +124,6 @@ def test_replaced_constraints_are_used():
     assert res.turnover <= 0.05 + 1e-7
 
 
-@xfail(5, "swapped cost objects are ignored by the next solve")
 def test_swapped_costs_are_used():
     u = make_universe(20, n_dates=200, n_factors=3, seed=5)
     h = pd.Series(0.0, index=u.benchmark.index)
@@ -149,7 +145,6 @@ def test_swapped_costs_are_used():
     assert warm.objective <= cold.objective * (1 + 1e-6)
 
 
-@xfail(5, "changed numbers of a directly given FactorModel are ignored")
 def test_changed_factor_model_numbers_are_used():
     B, F, D, b, h = factor_market()
     risk = rp.risk.FactorModel(B, F, D)
@@ -181,27 +176,21 @@ BAD_OPTIONS = [
     pytest.param(
         "PIQP",
         {"max_iter": "abc"},
-        marks=xfail(6, "PIQP raises a bare TypeError"),
         id="piqp-max-iter",
     ),
     pytest.param(
         "auto",
         {"eps_abs": None},
-        marks=xfail(6, "PIQP (auto) raises a bare TypeError"),
         id="auto-eps-abs",
     ),
     pytest.param(
         "CLARABEL",
         {"max_iter": "abc"},
-        marks=xfail(6, "CLARABEL raises a bare TypeError (beyond the issue)"),
         id="clarabel-max-iter",
     ),
     pytest.param(
         "OSQP",
         {"max_iter": "abc"},
-        marks=xfail(
-            6, "OSQP's ConfigError does not name the setting (beyond the issue)"
-        ),
         id="osqp-max-iter",
     ),
 ]
