@@ -331,7 +331,10 @@ class NativeProblem:
     def objective_value(self) -> float:
         """Scaled objective of the last solution (``OBJECTIVE_SCALE`` units)."""
         assert self._x is not None and self.data is not None
-        return self.data.objective(self._x)
+        d, x = self.data, self._x
+        # P holds the upper triangle: x'(P + P' - diag P)x / 2, without P'
+        quadratic = float(x @ (d.P @ x)) - 0.5 * float(d.P.diagonal() @ (x * x))
+        return quadratic + float(d.q @ x) + float(d.constant)
 
     def solution(self) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(weights, trades)`` of the last solve as numpy arrays."""
