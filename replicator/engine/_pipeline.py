@@ -290,8 +290,13 @@ class SolvePipeline:
             when = f" on {snapshot.date}" if snapshot.date is not None else ""
             failures.check_inaccurate(result, constraints, when)
             stats = result.stats
+            why = (
+                f"a point that failed verification ({stats.verification})"
+                if stats.verification.startswith("rejected")
+                else "an inaccurate solution"
+            )
             warnings.warn(
-                f"{stats.solver} returned an inaccurate solution{when} "
+                f"{stats.solver} returned {why}{when} "
                 f"({stats.raw_status} after {stats.iterations} iterations). The "
                 "weights may be off the optimum; tighten solver_options or use "
                 "solver='CLARABEL'.",

@@ -239,3 +239,25 @@ def test_a_value_the_solver_refuses_is_a_config_error(small):
     )
     with pytest.raises(ConfigError, match="solver_options"):
         model.solve(returns=small.returns, benchmark=small.benchmark)
+
+
+def test_a_nearly_right_point_without_fallback_is_inaccurate_with_a_warning(
+    medium, monkeypatch, without_dual_newton
+):
+    """A point off by 1e-6 (beyond 1e-7, within 1e-4) is never "optimal"."""
+
+    def nearly(out, data):
+        x = out.x.copy()
+        x[data.blocks["w"]] *= 1 + 1e-6
+        return replace(out, x=x)
+
+    _fake(monkeypatch, "_PIQP", nearly)
+    with pytest.warns(
+        rp.exceptions.InaccurateSolutionWarning,
+        match=r"^PIQP returned a point that failed verification \(rejected by the "
+        r"numpy twins: largest hard-row violation 1e-06 \(FullyInvested\(\)\)",
+    ):
+        res = _model(fallback=False).solve(
+            returns=medium.returns, benchmark=medium.benchmark
+        )
+    assert res.status is Status.OPTIMAL_INACCURATE
