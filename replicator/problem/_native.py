@@ -30,6 +30,7 @@ from replicator.constraints._base import Constraint
 from replicator.costs._base import Cost
 from replicator.data._snapshot import MarketSnapshot
 from replicator.exceptions import ConfigError
+from replicator.problem._builder import OBJECTIVE_SCALE
 from replicator.risk._base import RiskModel
 from replicator.solvers import SolverStats, Status, fall_back
 from replicator.solvers._native import make_native_solver
@@ -95,8 +96,6 @@ class NativeProblem:
         n_factors: int,
         cost_weight: float,
     ) -> None:
-        from replicator.problem._builder import OBJECTIVE_SCALE
-
         self.risk = risk
         self.costs = list(costs)
         self.constraint_terms = list(constraints)
