@@ -16,6 +16,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from replicator.report import _text
+
 if TYPE_CHECKING:
     from replicator.result import ReplicationResult
 
@@ -119,6 +121,9 @@ def plot_te_decomposition(result: ReplicationResult) -> Figure:
     axes[0].set_title(f"TE {100 * result.tracking_error:.3f} %/yr")
     if has_groups:
         groups = result.te_by_group.sort_values()
+        leg = _text.benchmark_leg(result)
+        if leg is not None:  # returns-only: the benchmark's own leg
+            groups = pd.concat([groups, pd.Series({"benchmark leg": leg})])
         ax = axes[1]
         ax.barh(range(len(groups)), groups.to_numpy() * scale, color=PORTFOLIO)
         ax.set_yticks(range(len(groups)), [str(g) for g in groups.index], fontsize=8)

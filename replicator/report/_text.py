@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "active_table",
+    "benchmark_leg",
     "bp",
     "constraint_table",
     "cost_table",
@@ -119,12 +120,14 @@ def active_table(result: ReplicationResult, n: int = 15) -> tuple[Row, list[Row]
     order = key.abs().sort_values(ascending=False).index[:n]
     usage = result.liquidity_usage
     header: Row = ("Ticker", "Benchmark", "Weight", "Active", "Trade", "Trade / ADV")
+    # Returns-only: the benchmark is a return series, its weights are unknown.
+    known = not result.returns_only
     rows = [
         (
             str(t),
-            pct(frame.at[t, "benchmark"], 3),
+            pct(frame.at[t, "benchmark"], 3) if known else "n/a",
             pct(frame.at[t, "weight"], 3),
-            pct(frame.at[t, "active"], 3),
+            pct(frame.at[t, "active"], 3) if known else "n/a",
             pct(frame.at[t, "trade"], 3),
             pct(float(usage[t])) if t in usage.index else "n/a",
         )
@@ -133,8 +136,34 @@ def active_table(result: ReplicationResult, n: int = 15) -> tuple[Row, list[Row]
     return header, rows
 
 
+def benchmark_leg(result: ReplicationResult) -> float | None:
+    r"""Returns-only mode: the part of ``TE^2`` that belongs to no asset.
+
+    Notes
+    -----
+    With the benchmark a return series, of variance :math:`\sigma_b^2` and
+    covariance :math:`c` with the assets,
+
+    .. math::
+
+        \mathrm{TE}^2 = \sum_i w_i (\Sigma w - c)_i
+            + (\sigma_b^2 - c^T w)
+
+    The first sum is ``te_by_asset`` (its group sums are ``te_by_group``);
+    the second is the benchmark's own leg, returned here. None in weights
+    mode, where the per-asset contributions sum to ``TE^2``.
+    """
+    if not result.returns_only:
+        return None
+    return float(result.tracking_variance - result.te_by_asset.sum())
+
+
 def te_group_table(result: ReplicationResult) -> tuple[Row, list[Row]]:
-    """TE² contributions: factor, specific, then by group (sector)."""
+    """TE² contributions: factor, specific, then by group (sector).
+
+    In returns-only mode the groups are followed by the benchmark's own leg
+    (:func:`benchmark_leg`), so that the group rows and it sum to ``TE^2``.
+    """
     total = result.tracking_variance
     header: Row = ("Part", "Contribution to TE²", "Share")
     rows: list[Row] = [
@@ -151,6 +180,9 @@ def te_group_table(result: ReplicationResult) -> tuple[Row, list[Row]]:
     ]
     by_group = result.te_by_group.sort_values(ascending=False)
     rows += [(f"Group: {g}", f"{v:.3e}", _share(v, total)) for g, v in by_group.items()]
+    leg = benchmark_leg(result)
+    if leg is not None and len(by_group):
+        rows.append(("Benchmark (return series)", f"{leg:.3e}", _share(leg, total)))
     return header, rows
 
 
