@@ -81,6 +81,12 @@ class QPBuilder:
     A block's bounds, diagonal and linear coefficients are kept only once a
     term sets them (a float or a vector); the defaults (free, no objective)
     are filled in by :meth:`build`.
+
+    As the terms add rows, the builder records what they are (trade, link,
+    bound or coupling rows, penalty slacks and the rows they enter);
+    :meth:`build` returns the record as ``QPData.layout``
+    (:mod:`replicator.qp._layout`), so no solver has to recover it from the
+    sparsity pattern.
     """
 
     def __init__(
