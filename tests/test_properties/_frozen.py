@@ -329,3 +329,37 @@ def infeasible_reported_unbounded() -> R.Problem:
         ],
         cost_weight=0.00651615727439236,
     )
+
+
+def tiny_objective_te_cap_n1() -> R.Problem:
+    """N=1, risk ~1e-7, TE cap, a cash band, impact cost (seed 97 of a search).
+
+    The optimum sells down to the smallest cash 2.24e-4; replicator stops at
+    2.49e-4 (24 % above the optimal objective of 1.8e-12): tolerances that are
+    absolute in objective units cannot resolve an objective this small.
+    """
+    return R.Problem(
+        risk=R.Risk(
+            specific_var=np.array([1.0519169343473302e-07]),
+            exposures=np.array([[-0.46039777741648014]]),
+            factor_cov=np.array([[2.845811675476132e-08]]),
+            dense=None,
+        ),
+        benchmark=np.array([1.0]),
+        holdings=np.array([1.0]),
+        constraints=[
+            R.TrackingErrorLimit(max_te=0.0014778553062621492),
+            R.FullyInvested(
+                min_cash=0.0002243765079632282, max_cash=0.0008275519807674271
+            ),
+            R.TurnoverLimit(limit=0.255753845312234),
+            R.GroupBounds(
+                labels=np.array([0]),
+                lower=np.array([0.8864712031547033]),
+                upper=np.array([1.0814538337704551]),
+                active=False,
+            ),
+        ],
+        costs=[R.QuadraticImpact(coef=np.array([0.00015164556941723204]))],
+        cost_weight=0.23199821698681844,
+    )

@@ -2,12 +2,17 @@
 
 Every random problem is solved by replicator and by :mod:`._reference` (cvxpy +
 Clarabel written from the documented math). The outcome must be a verified
-optimum (every hard row within ``FEAS_TOL * (1 + |rhs|)`` = 1e-7 scaled, the
-objective within 1e-6 relative of the reference, with an absolute floor of
-1e-9 times the objective's coefficient scale) or a typed replicator error when
-the reference finds the problem infeasible (see :mod:`._cases` for the outcome
-names). Never a hang (60 s alarm, 30 s hypothesis deadline), never an
-untyped error.
+optimum or a typed replicator error when the reference finds the problem
+infeasible (see :mod:`._cases` for the outcome names). Verified means:
+
+* every hard row within ``1e-7 * (1 + |rhs|)``;
+* the objective, re-evaluated in numpy, at most
+  ``1e-6 |f*| + 1e-6 |grad f(w*)|_1 + 1e-9 scale`` above the reference optimum
+  ``f*`` (relative; the first-order effect of a 1e-6 weight error on the
+  smooth terms; a floor for objectives that are ~0);
+* ``result.objective`` equal to that re-evaluation.
+
+Never a hang (60 s alarm, 30 s hypothesis deadline), never an untyped error.
 
 The default run is small (derandomized, a few tens of seconds). The long run
 is the ``slow`` test at the bottom: ``pytest -m slow
@@ -107,8 +112,8 @@ def test_infeasible_by_construction(p):
 
 
 @campaign(6)
-@given(p=problems(), q=problems(), solver=st.sampled_from(["auto", "PIQP", "CLARABEL"]))
-def test_explicit_solvers(p, q, solver):
+@given(p=problems(), solver=st.sampled_from(["auto", "PIQP", "CLARABEL"]))
+def test_explicit_solvers(p, solver):
     check(p, solver=solver)
 
 

@@ -197,6 +197,19 @@ def test_group_floors_above_the_budget_are_infeasible(solver):
     )
 
 
+@xfail(
+    2,
+    "CLARABEL 'Solved' on a tiny objective, cash 2.5e-5 off its bound (new)",
+)
+def test_tiny_objective_scale_reaches_the_optimum():
+    """Risk numbers ~1e-7 and a TE cap: 24 % above the optimum today."""
+    p = F.tiny_objective_te_cap_n1()
+    ref = R.solve(p)
+    assert ref.status == "optimal"
+    verdict = K.judge(p, ref)
+    assert verdict.outcome == "verified", verdict.detail
+
+
 # ------------------------------------------------ 4. false UnboundedError
 @xfail(4, "an infeasible problem with soft terms raises UnboundedError")
 def test_infeasible_with_soft_terms_is_not_called_unbounded():
