@@ -176,8 +176,10 @@ def build_snapshot(
     if not (isinstance(nav, (int, float)) and nav > 0 and np.isfinite(nav)):
         raise DataError(f"nav must be a positive number; got {nav!r}.")
 
+    sources = [holdings, universe] + ([] if returns_only else [benchmark])
     snapshot = MarketSnapshot(
         assets=assets,
+        labels=user_labels(assets, sources),
         benchmark=_aligned(bench_w, assets, 0.0),
         holdings=_aligned(hold, assets, 0.0),
         investable=investable,
@@ -189,6 +191,26 @@ def build_snapshot(
         **snap_kwargs,
     )
     return snapshot, bench_returns
+
+
+def user_labels(assets: pd.Index, sources: Sequence[Any]) -> pd.Index | None:
+    """Return the user's integer tickers for ``assets`` (None when all are text).
+
+    Labels are validated and aligned as strings; a ticker given as an integer
+    (in the benchmark, holdings or universe) comes back as that integer, so
+    ``result.weights[1011]`` works.
+    """
+    found: dict[str, Any] = {}
+    for src in sources:
+        if src is None:
+            continue
+        idx = src.index if isinstance(src, pd.Series) else pd.Index(list(src))
+        if idx.dtype.kind in "iu":
+            found.update((str(x), x) for x in idx.tolist())
+    if not found:
+        return None
+    labels = [found.get(a, a) for a in assets]
+    return pd.Index(labels, name=assets.name)
 
 
 def _aligned(
