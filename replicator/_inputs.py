@@ -174,7 +174,10 @@ def build_snapshot(
             )
         snap_kwargs["groups"] = g.reindex(assets)
     if not (isinstance(nav, (int, float)) and nav > 0 and np.isfinite(nav)):
-        raise DataError(f"nav must be a positive number; got {nav!r}.")
+        raise DataError(
+            f"nav must be a positive number; got {nav!r}. Pass the portfolio's "
+            "value in currency (nav=1.0 when the weights are all that matter)."
+        )
 
     sources = [holdings, universe] + ([] if returns_only else [benchmark])
     snapshot = MarketSnapshot(

@@ -221,10 +221,10 @@ def check_dropped(
         if hit:
             raise DataError(
                 f"drop_assets dropped {len(hit)} {role} because they have missing "
-                f"returns in the window ({items(hit)}; e.g. listed after "
-                f"{pd.Timestamp(returns.index[0]).date()}), so the run cannot model "
-                "them. Set data.nan_policy: fill_zero (a missing return counts as "
-                "0), or move data.start after their first return."
+                f"returns in the window from {pd.Timestamp(returns.index[0]).date()} "
+                f"({items(hit)}; e.g. listed later), so the run cannot model them. "
+                "Set data.nan_policy: fill_zero (a missing return counts as 0), or "
+                "move data.start after their first return."
             )
 
 

@@ -98,7 +98,7 @@ def _format_error(err: dict[str, Any]) -> str:
     shown = err.get("input")
     if kind.endswith("_type") or kind.endswith("_parsing") or "literal" in kind:
         return f"{path}: {msg[0].lower() + msg[1:]}, got {shown!r}"
-    if isinstance(shown, dict):
+    if isinstance(shown, dict) or ", got " in msg:
         return f"{path}: {msg}"
     return f"{path}: {msg[0].lower() + msg[1:]}, got {shown!r}"
 

@@ -44,7 +44,7 @@ IS_A_DIRECTORY = (
 )
 OTHER_SEPARATOR = (
     "File '{path}' is not comma-separated: its header line is {header!r}, which "
-    "uses '{sep}' between columns. Save the file as CSV with commas (','), with "
+    "uses {sep} between columns. Save the file as CSV with commas (','), with "
     "a '.' as the decimal mark."
 )
 UNSUPPORTED = (
@@ -181,10 +181,10 @@ def _read_csv(path: Path, text_columns: Iterable[str]) -> pd.DataFrame:
 
 def _check_header(path: Path, names: list[str]) -> None:
     if len(names) == 1:
-        for sep in (";", "\t", "|"):
+        for sep, said in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
             if sep in names[0]:
                 raise DataError(
-                    OTHER_SEPARATOR.format(path=path, header=names[0], sep=sep)
+                    OTHER_SEPARATOR.format(path=path, header=names[0], sep=said)
                 )
     seen: set[str] = set()
     dups = [n for n in names if n in seen or seen.add(n)]  # type: ignore[func-returns-value]

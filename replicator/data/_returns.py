@@ -211,6 +211,10 @@ def _returns_from_panel(
     if kind == "prices":
         frame = _prices_to_returns(panel, frame)
     else:
+        observed = np.abs(values[np.isfinite(values)])
+        median = float(np.median(observed)) if observed.size else 0.0
+        if median > PERCENT_MEDIAN:
+            raise DataError(PERCENT_UNITS.format(path=panel.path, median=median))
         below = values < -1
         if below.any():
             date, ticker = _first_bad(frame, below)
@@ -245,8 +249,6 @@ def _returns_from_panel(
         frame = frame.drop(columns=dropped).fillna(0.0)
     abs_values = np.abs(frame.to_numpy())
     median = float(np.median(abs_values)) if abs_values.size else 0.0
-    if median > PERCENT_MEDIAN:
-        raise DataError(PERCENT_UNITS.format(path=panel.path, median=median))
     if median > 0.1:
         warnings.warn(
             PERCENT_UNITS.format(path=panel.path, median=np.median(abs_values)),

@@ -221,18 +221,6 @@ def check_return_values(values: pd.DataFrame | pd.Series, name: str) -> None:
     """
     frame = values.to_frame() if isinstance(values, pd.Series) else values
     arr = frame.to_numpy(dtype=float)
-    for mask, what in (
-        (arr < -1, "is below -1 (a loss of more than 100 %)"),
-        (np.abs(arr) > MAX_RETURN, f"is larger than {MAX_RETURN:g} in absolute value"),
-    ):
-        if mask.any():
-            row, col = np.argwhere(mask)[0]
-            label = "" if isinstance(values, pd.Series) else f"{frame.columns[col]!r} "
-            raise DataError(
-                f"{name}: the return of {label}on {frame.index[row]} is "
-                f"{arr[row, col]:.6g}, which {what}. {UNITS_HINT} Fix or remove "
-                "the value if it is a data error."
-            )
     finite = np.abs(arr[np.isfinite(arr)])
     if finite.size and float(np.median(finite)) > PERCENT_MEDIAN:
         raise DataError(
@@ -240,6 +228,19 @@ def check_return_values(values: pd.DataFrame | pd.Series, name: str) -> None:
             f"above any plausible return per period (a typical daily return is "
             f"about 0.01); these look like percents or prices. {UNITS_HINT}"
         )
+    for mask, what in (
+        (arr < -1, "is below -1 (a loss of more than 100 %)"),
+        (np.abs(arr) > MAX_RETURN, f"is larger than {MAX_RETURN:g} in absolute value"),
+    ):
+        if mask.any():
+            row, col = np.argwhere(mask)[0]
+            series = isinstance(values, pd.Series)
+            label = "" if series else f"of {frame.columns[col]!r} "
+            raise DataError(
+                f"{name}: the return {label}on {frame.index[row]} is "
+                f"{arr[row, col]:.6g}, which {what}. {UNITS_HINT} Fix or remove "
+                "the value if it is a data error."
+            )
 
 
 def weight_values(
