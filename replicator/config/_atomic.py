@@ -8,7 +8,8 @@ instant, sees either the previous set or the new one, never a mix. Staging
 folders left by a killed run are removed by the next run.
 
 When the output folder also holds files that are not part of the new set (a
-user's folder, ``--out .``), it cannot be swapped: the files are then moved in
+user's folder), or is the current working folder (``--out .``), it is not
+swapped: the files are then moved in
 one at a time, and a marker file ``OUTPUTS_INCOMPLETE.txt`` exists while they
 are, so an interrupted set is marked incomplete.
 """
@@ -175,7 +176,9 @@ def atomic_outputs(out_dir: str | Path) -> Iterator[Path]:
         names = sorted(p.name for p in stage.iterdir())
         _fsync_tree(stage)
         current = set(os.listdir(out)) if out.exists() else set()
-        if current <= set(names) | {INCOMPLETE_MARKER}:
+        here = Path.cwd().resolve()
+        in_use = here == out or out in here.parents  # a shell's working folder
+        if current <= set(names) | {INCOMPLETE_MARKER} and not in_use:
             _swap_in(stage, out)
         else:
             _move_in(stage, out, names)
