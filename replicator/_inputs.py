@@ -10,9 +10,9 @@ import pandas as pd
 
 from replicator.data._align import memo, positions, take
 from replicator.data._snapshot import MarketSnapshot
+from replicator.data._units import check_return_values
 from replicator.data._validate import (
     check_nonnegative_values,
-    check_return_values,
     format_items,
     require_aligned,
     require_subset,

@@ -504,3 +504,27 @@ def test_out_dot_beside_inputs_keeps_them(tmp_path):
                                    "report.html"}  # fmt: skip
     assert {n: (folder / n).read_bytes() for n in before} == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize(
+    ("section", "flag", "expected"),
+    [({"progress": True}, [], True), ({}, ["--progress"], True),
+     ({"progress": True}, ["--no-progress"], False)],
+)  # fmt: skip
+def test_backtest_progress_reaches_the_engine(tmp_path, monkeypatch, section, flag,
+                                              expected):  # fmt: skip
+    import types
+
+    import replicator.config._backtest as bt
+
+    seen = {}
+
+    def run(*args, **kwargs):
+        seen.update(kwargs)
+        raise DataError("stop here")
+
+    monkeypatch.setattr(bt, "backtest_engine", lambda: types.SimpleNamespace(run=run))
+    config = _config(_write(tmp_path), backtest=section)
+    res = CliRunner().invoke(cli, ["backtest", str(config), *flag])
+    assert res.exit_code == 1 and "stop here" in res.output
+    assert seen["progress"] is expected

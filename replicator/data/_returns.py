@@ -9,7 +9,8 @@ import pandas as pd
 
 from replicator.data._io import PathLike
 from replicator.data._panel import Panel, check_option, read_panel
-from replicator.data._validate import MAX_RETURN, PERCENT_MEDIAN, format_items
+from replicator.data._units import MAX_RETURN, PERCENT_MEDIAN
+from replicator.data._validate import format_items
 from replicator.exceptions import ConfigError, DataError, DataWarning, NaNError
 
 __all__ = ["load_benchmark_returns", "load_returns"]

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from replicator.data._units import check_return_values
 from replicator.exceptions import (
     DataError,
     MisalignedIndexError,
@@ -24,7 +25,6 @@ __all__ = [
     "check_no_duplicates",
     "check_nonnegative",
     "check_nonnegative_values",
-    "check_return_values",
     "ensure_frame",
     "ensure_series",
     "format_items",
@@ -35,16 +35,6 @@ __all__ = [
 ]
 
 WEIGHT_SUM_TOL = 1e-4
-#: Median absolute return above which returns are taken for percents or prices.
-PERCENT_MEDIAN = 0.25
-#: Largest plausible absolute simple return in one period (100,000 %).
-MAX_RETURN = 1e3
-
-UNITS_HINT = (
-    "Returns must be simple returns as fractions (0.01 = 1 %): divide percent "
-    "values by 100; for prices use replicator.data.load_returns(path, "
-    "kind='prices') (data.prices in a config) or prices.pct_change()."
-)
 
 
 def str_index(index: pd.Index) -> pd.Index:
@@ -201,46 +191,6 @@ def validate_returns(returns: object, name: str = "returns") -> pd.DataFrame:
     check_finite(frame, name)
     check_return_values(frame, name)
     return frame
-
-
-def check_return_values(values: pd.DataFrame | pd.Series, name: str) -> None:
-    """Refuse returns below -1, implausibly large, or in percent or prices.
-
-    Raises
-    ------
-    DataError
-        Naming the ticker and date of the first bad value, or the median
-        absolute return, and saying how to convert the data.
-
-    Notes
-    -----
-    A simple return :math:`r = p_t / p_{t-1} - 1` is at least -1. Returns
-    whose median absolute value exceeds ``PERCENT_MEDIAN`` (25 % per period)
-    are percents or prices; an absolute return above ``MAX_RETURN`` is a
-    broken cell.
-    """
-    frame = values.to_frame() if isinstance(values, pd.Series) else values
-    arr = frame.to_numpy(dtype=float)
-    finite = np.abs(arr[np.isfinite(arr)])
-    if finite.size and float(np.median(finite)) > PERCENT_MEDIAN:
-        raise DataError(
-            f"{name}: the median absolute return is {np.median(finite):.4g}, far "
-            f"above any plausible return per period (a typical daily return is "
-            f"about 0.01); these look like percents or prices. {UNITS_HINT}"
-        )
-    for mask, what in (
-        (arr < -1, "is below -1 (a loss of more than 100 %)"),
-        (np.abs(arr) > MAX_RETURN, f"is larger than {MAX_RETURN:g} in absolute value"),
-    ):
-        if mask.any():
-            row, col = np.argwhere(mask)[0]
-            series = isinstance(values, pd.Series)
-            label = "" if series else f"of {frame.columns[col]!r} "
-            raise DataError(
-                f"{name}: the return {label}on {frame.index[row]} is "
-                f"{arr[row, col]:.6g}, which {what}. {UNITS_HINT} Fix or remove "
-                "the value if it is a data error."
-            )
 
 
 def weight_values(
