@@ -10,7 +10,7 @@ import pandas as pd
 
 from replicator.data._align import memo, positions, take
 from replicator.data._snapshot import MarketSnapshot
-from replicator.data._units import check_return_values
+from replicator.data._units import check_return_values, typical_abs
 from replicator.data._validate import (
     check_nonnegative_values,
     format_items,
@@ -233,8 +233,8 @@ def check_return_scales(returns: pd.DataFrame, bench_returns: pd.Series) -> None
         The median absolute benchmark return is over 20 times that of the
         typical asset (percents against fractions).
     """
-    asset = float(np.nanmedian(np.abs(returns.to_numpy(dtype=float))))
-    bench = float(np.median(np.abs(bench_returns.to_numpy(dtype=float))))
+    asset = typical_abs(returns.to_numpy(dtype=float))
+    bench = typical_abs(bench_returns.to_numpy(dtype=float))
     if asset > 0 and bench > 20 * asset:
         raise DataError(
             f"benchmark returns: their median absolute value {bench:.4g} is "
