@@ -91,7 +91,10 @@ def build_result(
     if snapshot.adv is not None:
         arrays["liquidity_usage"] = _liquidity_usage(trades, snapshot.nav, snapshot.adv)
     # last: the terms above read weights and trades before they turn read-only
-    per_asset = PerAssetData(snapshot.assets, arrays, snapshot.groups)
+    groups = snapshot.groups
+    if groups is not None and snapshot.labels is not None:
+        groups = groups.set_axis(snapshot.labels)  # aligned on assets
+    per_asset = PerAssetData(snapshot.output_labels, arrays, groups)
     cost_weight = 1.0 / (model.risk_aversion * model.horizon)
     objective = te2 + cost_weight * sum(costs.values()) + sum(penalties.values())
     return ReplicationResult(

@@ -10,6 +10,7 @@ import pandas as pd
 
 from replicator.data._align import memo, positions, take
 from replicator.data._snapshot import MarketSnapshot
+from replicator.data._units import check_return_values, typical_abs
 from replicator.data._validate import (
     check_nonnegative_values,
     format_items,
@@ -18,9 +19,9 @@ from replicator.data._validate import (
     str_index,
     weight_values,
 )
-from replicator.exceptions import DataError
+from replicator.exceptions import DataError, MisalignedIndexError
 
-__all__ = ["build_snapshot", "is_return_series"]
+__all__ = ["build_snapshot", "check_return_scales", "is_return_series"]
 
 
 def build_snapshot(
@@ -69,6 +70,12 @@ def build_snapshot(
         universe_idx = str_index(
             universe if isinstance(universe, pd.Index) else pd.Index(list(universe))
         )
+        if len(universe_idx) == 0:
+            raise DataError(
+                "universe: the universe is empty, so no asset may be held. Give "
+                "at least one ticker, or universe=None to allow every asset with "
+                "returns."
+            )
         if known is not None:
             require_subset(universe_idx, known, "universe", "the returns")
     elif known is not None:
@@ -89,6 +96,8 @@ def build_snapshot(
                 f"benchmark returns have NaN or infinite values on "
                 f"{format_items(bad)}. Fill or drop those dates."
             )
+        check_return_values(bench_returns, "benchmark returns")
+        check_return_scales(returns, bench_returns)
         require_aligned(returns.index, bench_returns.index, "returns", "benchmark")
         assets = universe_idx if universe_idx is not None else returns.columns
         bench_w = (np.zeros(len(assets)), assets)
@@ -165,10 +174,15 @@ def build_snapshot(
             )
         snap_kwargs["groups"] = g.reindex(assets)
     if not (isinstance(nav, (int, float)) and nav > 0 and np.isfinite(nav)):
-        raise DataError(f"nav must be a positive number; got {nav!r}.")
+        raise DataError(
+            f"nav must be a positive number; got {nav!r}. Pass the portfolio's "
+            "value in currency (nav=1.0 when the weights are all that matter)."
+        )
 
+    sources = [holdings, universe] + ([] if returns_only else [benchmark])
     snapshot = MarketSnapshot(
         assets=assets,
+        labels=user_labels(assets, sources),
         benchmark=_aligned(bench_w, assets, 0.0),
         holdings=_aligned(hold, assets, 0.0),
         investable=investable,
@@ -182,12 +196,52 @@ def build_snapshot(
     return snapshot, bench_returns
 
 
+def user_labels(assets: pd.Index, sources: Sequence[Any]) -> pd.Index | None:
+    """Return the user's integer tickers for ``assets`` (None when all are text).
+
+    Labels are validated and aligned as strings; a ticker given as an integer
+    (in the benchmark, holdings or universe) comes back as that integer, so
+    ``result.weights[1011]`` works.
+    """
+    found: dict[str, Any] = {}
+    for src in sources:
+        if src is None:
+            continue
+        idx = src.index if isinstance(src, pd.Series) else pd.Index(list(src))
+        if idx.dtype.kind in "iu":
+            found.update((str(x), x) for x in idx.tolist())
+    if not found:
+        return None
+    labels = [found.get(a, a) for a in assets]
+    return pd.Index(labels, name=assets.name)
+
+
 def _aligned(
     s: tuple[np.ndarray, pd.Index], assets: pd.Index, fill: float
 ) -> np.ndarray:
     """``(values, labels)`` reindexed on ``assets``, ``fill`` for absent tickers."""
     values, labels = s
     return take(values, positions(assets, labels), fill)
+
+
+def check_return_scales(returns: pd.DataFrame, bench_returns: pd.Series) -> None:
+    """Refuse a benchmark return series on another scale than the asset returns.
+
+    Raises
+    ------
+    DataError
+        The median absolute benchmark return is over 20 times that of the
+        typical asset (percents against fractions).
+    """
+    asset = typical_abs(returns.to_numpy(dtype=float))
+    bench = typical_abs(bench_returns.to_numpy(dtype=float))
+    if asset > 0 and bench > 20 * asset:
+        raise DataError(
+            f"benchmark returns: their median absolute value {bench:.4g} is "
+            f"{bench / asset:.0f} times that of the asset returns ({asset:.4g}); "
+            "the benchmark looks like percents. Give both as fractions "
+            "(0.01 = 1 %): divide percent values by 100."
+        )
 
 
 def is_return_series(benchmark: pd.Series, returns: pd.DataFrame | None) -> bool:
@@ -198,5 +252,21 @@ def is_return_series(benchmark: pd.Series, returns: pd.DataFrame | None) -> bool
     if returns is not None and len(idx):
         overlap_dates = idx.isin(returns.index).mean()
         overlap_tickers = pd.Index(idx.map(str)).isin(returns.columns).mean()
+        if overlap_tickers == 0 and isinstance(returns.index, pd.DatetimeIndex):
+            _refuse_text_dates(idx)
         return bool(overlap_dates > overlap_tickers)
     return False
+
+
+def _refuse_text_dates(idx: pd.Index) -> None:
+    """Raise when a benchmark's labels are dates written as text or numbers."""
+    if idx.dtype.kind in "fc" or len(idx) == 0:
+        return
+    parsed = pd.to_datetime(pd.Series(idx.astype(str)), errors="coerce", format="mixed")
+    if parsed.notna().all() and idx.dtype.kind not in "iu":
+        raise MisalignedIndexError(
+            f"benchmark is indexed by {idx[0]!r} ({idx.dtype} labels that look like "
+            "dates) while returns has a DatetimeIndex, so it matches neither the "
+            "returns' dates nor their tickers. Convert its index to dates: "
+            "benchmark.index = pd.to_datetime(benchmark.index)."
+        )

@@ -238,8 +238,13 @@ def datasets(name: str | None) -> None:
 @cli.command(epilog=EXIT_CODES, short_help="Walk-forward backtest of CONFIG.")
 @CONFIG
 @OUT
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar (overrides backtest.progress of the config).",
+)
 @_guarded
-def backtest(config: Path, out: Path | None) -> None:
+def backtest(config: Path, out: Path | None, progress: bool | None) -> None:
     """Walk-forward backtest of CONFIG: backtest.csv, backtest.json, report.html.
 
     The backtest section of the config holds the keyword arguments of
@@ -248,7 +253,7 @@ def backtest(config: Path, out: Path | None) -> None:
     """
     from replicator.config import run_backtest_config
 
-    outcome = run_backtest_config(config, out)
+    outcome = run_backtest_config(config, out, progress=progress)
     if not _quiet():
         click.echo(outcome.result.summary())
         _outputs(outcome)

@@ -1,89 +1,56 @@
 """Run the walk-forward backtest a config describes (``replicator backtest``).
 
-The ``backtest`` section is passed to :func:`replicator.backtest.run` as
-keyword arguments, checked against that function's signature like the terms
-are (unknown key -> did-you-mean). The market data, benchmark, holdings and
-NAV come from the other sections.
+The ``backtest`` section is checked by :mod:`._backtest_args` and passed to
+:func:`replicator.backtest.run` as keyword arguments; the market data,
+benchmark, holdings and NAV come from the other sections.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 from typing import Any
 
+from replicator.config._backtest_args import backtest_engine, backtest_kwargs
 from replicator.config._build import capture_warnings, located
-from replicator.config._load import suggest
 from replicator.config._outputs import (
     atomic_outputs,
     build_manifest,
     check_out_dir,
+    check_outputs_spare_inputs,
     now,
 )
-from replicator.exceptions import ConfigError
+from replicator.config._run import RunOutcome, out_dir_of, prepare_run
 
 __all__ = ["BACKTEST_FILES", "backtest_kwargs", "run_backtest_config"]
 
-#: Arguments of ``rp.backtest.run`` filled from the other config sections.
-FROM_CONFIG = (
-    "model", "returns", "benchmark", "holdings", "nav", "adv", "volumes",
-    "adv_window", "prices", "sectors", "progress",
-)  # fmt: skip
 BACKTEST_FILES = ("backtest.csv", "backtest.json", "report.html")
 
 
-def _engine() -> Any:
-    import replicator.backtest as backtest
-
-    return backtest
-
-
-def backtest_kwargs(section: dict[str, Any]) -> dict[str, Any]:
-    """Check the ``backtest`` section against ``rp.backtest.run``'s signature.
-
-    Raises
-    ------
-    ConfigError
-        A key that is not a parameter (with the closest one), or one that is
-        set from another section.
-    """
-    params = inspect.signature(_engine().run).parameters
-    allowed = [k for k in params if k not in FROM_CONFIG]
-    out = {}
-    for key, value in section.items():
-        if key in FROM_CONFIG:
-            raise ConfigError(
-                f"backtest.{key}: is set from the other sections (data, benchmark, "
-                "portfolio); remove it here"
-            )
-        if key not in params:
-            raise ConfigError(
-                f"backtest.{key}: unknown key{suggest(key, allowed)}; valid keys in "
-                f"backtest are {', '.join(allowed)}"
-            )
-        out[key] = value
-    return out
-
-
-def run_backtest_config(path: str | Path, out: str | Path | None = None) -> Any:
+def run_backtest_config(
+    path: str | Path, out: str | Path | None = None, *, progress: bool | None = None
+) -> Any:
     """Backtest the config at ``path`` and write its outputs atomically.
 
     Writes ``backtest.csv`` (the daily table), ``backtest.json`` (metrics,
     baselines, warnings and the run manifest) and ``report.html``.
+    ``progress`` (``replicator backtest --progress``) overrides
+    ``backtest.progress`` of the config: show a progress bar.
 
     Returns
     -------
     RunOutcome
         With the :class:`~replicator.backtest.BacktestResult` in ``result``.
     """
-    from replicator.config._run import RunOutcome, _out_dir, prepare_run
     from replicator.report import backtest_to_html
 
     started = now()
     (config, inputs, model), caught = capture_warnings(prepare_run, path)
     kwargs = backtest_kwargs(dict(config.backtest))
-    out_dir = check_out_dir(_out_dir(config, path, out))
+    if progress is not None:
+        kwargs["progress"] = progress
+    out_dir = check_out_dir(out_dir_of(config, path, out))
+    check_outputs_spare_inputs(out_dir, list(BACKTEST_FILES), inputs.files, path)
     market = {
         "holdings": inputs.holdings,
         "nav": inputs.nav,
@@ -91,8 +58,9 @@ def run_backtest_config(path: str | Path, out: str | Path | None = None) -> Any:
         "sectors": inputs.groups,
     }
     with located(model):
+        run = backtest_engine().run
         bt, more = capture_warnings(
-            _engine().run, model, inputs.returns, inputs.benchmark, **market, **kwargs
+            run, model, inputs.returns, inputs.benchmark, **market, **kwargs
         )
     caught += more
     manifest = build_manifest(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import replicator as rp
+from replicator.config._backtest_args import backtest_kwargs
 from replicator.config._inputs import RunInputs, load_inputs
 from replicator.config._load import ConfigProblems, load_config, suggest
 from replicator.config._outputs import check_out_dir
@@ -201,8 +202,6 @@ def _check_config(path: str | Path) -> tuple[list[str], RunConfig | None]:
     except ConfigError as exc:
         problems.extend(getattr(exc, "problems", [str(exc)]))
     if config.backtest:
-        from replicator.config._backtest import backtest_kwargs
-
         try:
             backtest_kwargs(dict(config.backtest))
         except ConfigError as exc:

@@ -21,14 +21,15 @@ from replicator.config._pieces import (
     load_universe,
     piece,
 )
-from replicator.config._schema import RunConfig
+from replicator.config._schema import DEFAULT_RISK, RunConfig
 from replicator.config._sources import (
     apply_nan_policy,
     call_loader,
+    items,
     load_dataset,
     window,
 )
-from replicator.exceptions import DataError
+from replicator.exceptions import ConfigError, DataError
 
 __all__ = ["InputProblems", "RunInputs", "load_inputs"]
 
@@ -81,7 +82,7 @@ def _returns(config: RunConfig, ds: Any, c: Collector, files: dict[str, str]) ->
         path = str(d.returns or d.prices)
         files[f"data.{role}"] = path
         return c.run(f"data.{role}", call_loader, "load_returns", path, kind=role,
-                     nan_policy=d.nan_policy)  # fmt: skip
+                     nan_policy=d.nan_policy, sort_dates=d.sort_dates)  # fmt: skip
     if ds is None:
         return None
     rets = piece(ds, "returns")
@@ -132,14 +133,20 @@ def load_inputs(config: RunConfig) -> RunInputs:
     universe = load_universe(ctx, kind, bench, returns)
     holdings, nav = load_portfolio(ctx, kind, bench, returns)
     adv, sectors, fees = load_market(ctx)
+    raw_columns = list(returns.columns) if returns is not None else []
     if returns is not None and ds is not None and not (d.returns or d.prices):
         needed = _needed(returns, universe, bench, holdings, kind)
         returns = c.run("data.nan_policy", apply_nan_policy, returns[needed],
                         d.nan_policy, f"dataset {d.dataset!r} returns")  # fmt: skip
+    if returns is not None and d.nan_policy == "drop_assets":
+        c.run("data.nan_policy", check_dropped, returns, raw_columns, bench, kind,
+              holdings, universe)  # fmt: skip
     if returns is not None and adv is not None:
         adv = adv.reindex(returns.columns.intersection(adv.index.map(str))).dropna()
     if returns is not None and sectors is not None:
         sectors = sectors[sectors.index.isin(returns.columns)]
+    if returns is not None and config.risk != DEFAULT_RISK:
+        c.run("risk.n_factors", check_n_factors, config.risk, returns.shape[1])
     if c.problems or bench is None:
         raise InputProblems(c.problems or ["benchmark: could not be built"])
     refs = {"adv": adv, "sectors": sectors, "fees": fees}
@@ -162,6 +169,63 @@ def load_inputs(config: RunConfig) -> RunInputs:
         files=files,
         refs={k: v for k, v in refs.items() if v is not None},
     )
+
+
+def check_n_factors(risk: dict[str, Any], n_assets: int) -> None:
+    """Refuse a statistical factor model with more factors than assets.
+
+    Raises
+    ------
+    ConfigError
+        ``risk.n_factors`` exceeds the number of assets with returns.
+    """
+    k = risk.get("n_factors")
+    if risk.get("type") != "StatisticalFactor" or not isinstance(k, int):
+        return
+    if k > n_assets:
+        raise ConfigError(
+            f"risk.n_factors: {k} factors for {n_assets} assets with returns; a "
+            "statistical factor model cannot have more factors than assets. Set "
+            f"risk.n_factors to at most {n_assets} (typically 5-20 for hundreds "
+            "of assets)."
+        )
+
+
+def check_dropped(
+    returns: pd.DataFrame,
+    before: list[str],
+    benchmark: pd.Series | None,
+    kind: str,
+    holdings: pd.Series | None,
+    universe: list[str] | None,
+) -> None:
+    """Name the assets ``nan_policy: drop_assets`` dropped that the run needs.
+
+    Raises
+    ------
+    DataError
+        A benchmark constituent, a holding or a listed universe ticker was
+        dropped for missing returns (e.g. a stock listed inside the window).
+    """
+    dropped = set(map(str, returns.attrs.get("dropped_assets", ())))
+    dropped |= {str(t) for t in before} - {str(t) for t in returns.columns}
+    roles = []
+    if kind != "returns" and benchmark is not None:
+        roles.append(("benchmark constituents", benchmark[benchmark != 0].index))
+    if holdings is not None:
+        roles.append(("current holdings", holdings[holdings != 0].index))
+    if universe is not None:
+        roles.append(("universe tickers", universe))
+    for role, tickers in roles:
+        hit = sorted(dropped & {str(t) for t in tickers})
+        if hit:
+            raise DataError(
+                f"drop_assets dropped {len(hit)} {role} because they have missing "
+                f"returns in the window from {pd.Timestamp(returns.index[0]).date()} "
+                f"({items(hit)}; e.g. listed later), so the run cannot model them. "
+                "Set data.nan_policy: fill_zero (a missing return counts as 0), or "
+                "move data.start after their first return."
+            )
 
 
 def _needed(

@@ -98,7 +98,7 @@ def _format_error(err: dict[str, Any]) -> str:
     shown = err.get("input")
     if kind.endswith("_type") or kind.endswith("_parsing") or "literal" in kind:
         return f"{path}: {msg[0].lower() + msg[1:]}, got {shown!r}"
-    if isinstance(shown, dict):
+    if isinstance(shown, dict) or ", got " in msg:
         return f"{path}: {msg}"
     return f"{path}: {msg[0].lower() + msg[1:]}, got {shown!r}"
 
@@ -113,15 +113,44 @@ def validation_problems(exc: ValidationError) -> list[str]:
     return seen
 
 
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: Any, line: int, first: int) -> None:
+        super().__init__()
+        self.key, self.line, self.first = key, line, first
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key given twice in one mapping."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                if key in seen:
+                    raise _DuplicateKey(key, line, seen[key])
+            except TypeError:  # an unhashable key: the base class reports it
+                continue
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a YAML mapping with ``yaml.safe_load``.
+    """Read a YAML mapping with a safe loader that refuses duplicate keys.
 
     Raises
     ------
     ConfigError
-        The file is missing, unreadable, not YAML or not a mapping.
+        The file is missing, a directory, unreadable, not YAML, not a mapping,
+        or a key appears twice in one mapping.
     """
     p = Path(path)
+    if p.is_dir():
+        raise ConfigError(
+            f"Config file {str(p)!r} is a directory. Give the path of a YAML "
+            "config file (see configs/ for examples)."
+        )
     if not p.is_file():
         raise ConfigError(
             f"Config file {str(p)!r} not found. Check the path (relative paths "
@@ -132,7 +161,13 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Cannot read config file {str(p)!r}: {exc}.") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
+    except _DuplicateKey as exc:
+        raise ConfigError(
+            f"Config file {str(p)!r}: key {exc.key!r} appears twice in the same "
+            f"section, at line {exc.first} and at line {exc.line}; YAML would keep "
+            "only the last one. Delete one of them."
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -1,27 +1,24 @@
 """Write a run's outputs atomically, with a manifest that makes it reproducible.
 
 All files are written into a staging directory next to the output directory
-and moved into place only when every file is complete, so a failed run never
-leaves a half-written set of outputs.
+and published as one set only when every file is complete (see
+:mod:`replicator.config._atomic`), so a failed or killed run never leaves a
+half-written set of outputs.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
-import os
 import platform
-import shutil
 import sys
-import tempfile
-from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from replicator.config._atomic import atomic_outputs, not_a_dir
 from replicator.exceptions import ConfigError
 
 __all__ = [
@@ -29,6 +26,7 @@ __all__ = [
     "atomic_outputs",
     "build_manifest",
     "check_out_dir",
+    "check_outputs_spare_inputs",
     "package_versions",
     "sha256_file",
     "trades_frame",
@@ -173,51 +171,28 @@ def check_out_dir(out_dir: str | Path) -> Path:
     """
     out = Path(out_dir).resolve()
     if out.exists() and not out.is_dir():
-        raise ConfigError(_NOT_A_DIR.format(out=str(out)))
+        raise not_a_dir(out)
     return out
 
 
-_NOT_A_DIR = (
-    "output.dir: {out!r} exists and is not a directory. Choose another path with --out."
-)
-
-
-@contextlib.contextmanager
-def atomic_outputs(out_dir: str | Path) -> Iterator[Path]:
-    """Stage files in a temporary directory, then move them into ``out_dir``.
-
-    Yields the staging directory. On normal exit every staged file replaces
-    its namesake in ``out_dir`` (created if needed; a new ``out_dir`` appears
-    in a single rename); on an exception the staging directory is deleted and
-    ``out_dir`` is left exactly as it was.
+def check_outputs_spare_inputs(
+    out_dir: Path, names: list[str], inputs: dict[str, str], config_path: str | Path
+) -> None:
+    """Refuse an output set that would write over an input file or the config.
 
     Raises
     ------
     ConfigError
-        The output directory cannot be created or written.
+        Naming the output file, the config field that reads it and what to do.
     """
-    out = Path(out_dir).resolve()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    except OSError as exc:
-        raise ConfigError(
-            f"output.dir: cannot write to {str(out)!r} ({exc.strerror or exc}). "
-            "Choose another directory with --out."
-        ) from None
-    try:
-        yield stage
-        if out.exists() and not out.is_dir():
-            raise ConfigError(_NOT_A_DIR.format(out=str(out)))
-        if not out.exists():
-            os.replace(stage, out)
-            return
-        for item in sorted(stage.iterdir()):
-            os.replace(item, out / item.name)
-    except OSError as exc:
-        raise ConfigError(
-            f"output.dir: cannot write to {str(out)!r} ({exc.strerror or exc}). "
-            "Choose another directory with --out."
-        ) from None
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    read = {str(Path(p).resolve()): field for field, p in inputs.items()}
+    read[str(Path(config_path).resolve())] = "the config file"
+    for name in names:
+        target = str((out_dir / name).resolve())
+        if target in read:
+            raise ConfigError(
+                f"output.dir: writing {name} to {str(out_dir)!r} would overwrite "
+                f"the input file {target!r} ({read[target]}). Choose another "
+                "output directory with --out (or output.dir), e.g. a new folder "
+                "of its own."
+            )

@@ -90,7 +90,9 @@ def load_benchmark(ctx: Context) -> tuple[str, pd.Series | None]:
     if kind == "weights":
         if d.benchmark_weights:
             bench = ctx.load("data.benchmark_weights", "load_benchmark_weights",
-                             d.benchmark_weights, date=ctx.date)  # fmt: skip
+                             d.benchmark_weights, date=ctx.date,
+                             normalize=b.normalize,
+                             allow_negative=b.allow_negative)  # fmt: skip
         elif (bench := piece(ds, "weights")) is None:
             c.problems.append(
                 "benchmark.kind: 'weights' needs data.benchmark_weights or a "
@@ -99,7 +101,7 @@ def load_benchmark(ctx: Context) -> tuple[str, pd.Series | None]:
     elif kind == "returns":
         if d.benchmark_returns:
             bench = ctx.load("data.benchmark_returns", "load_benchmark_returns",
-                             d.benchmark_returns)  # fmt: skip
+                             d.benchmark_returns, sort_dates=d.sort_dates)  # fmt: skip
         elif (bench := piece(ds, "index_returns", "benchmark_returns")) is None:
             c.problems.append(
                 "benchmark.kind: 'returns' needs data.benchmark_returns or a "
@@ -155,6 +157,12 @@ def load_universe(
                   "universe.exclude", "the returns")  # fmt: skip
             base = universe if universe is not None else list(known)
             universe = [t for t in base if t not in set(u.exclude)]
+            if base and not universe:
+                c.problems.append(
+                    f"universe.exclude: the universe is empty: it excludes every "
+                    f"one of the {len(base)} tickers of universe.tickers (or of the "
+                    "returns). Remove tickers from universe.exclude."
+                )
     return universe
 
 
@@ -173,7 +181,10 @@ def load_portfolio(
         else:
             holdings = bench
     elif p.holdings != "cash":
-        h = ctx.load("portfolio.holdings", "load_holdings", p.holdings, nav=p.nav)
+        # nav only when the config sets it: a quantities file is otherwise
+        # worth the value of its positions (and cash row).
+        given = p.nav if "nav" in p.model_fields_set else None
+        h = ctx.load("portfolio.holdings", "load_holdings", p.holdings, nav=given)
         if h is not None:
             holdings = getattr(h, "weights", h)
             nav = getattr(h, "nav", None) or nav
@@ -230,6 +241,14 @@ def drift(holdings: pd.Series, returns: pd.DataFrame, periods: int) -> pd.Series
     .. math:: w_i = h_i g_i \Big/ \big(\textstyle\sum_j h_j g_j + c\big),
               \quad g_i = \prod_t (1 + r_{t,i}),\quad c = 1 - \sum_j h_j
     """
+    if periods > len(returns):
+        raise DataError(
+            f"portfolio.drift_periods: {periods} periods is beyond the returns "
+            f"window, which has {len(returns)} dates "
+            f"({pd.Timestamp(returns.index[0]).date()} .. "
+            f"{pd.Timestamp(returns.index[-1]).date()}). Lower drift_periods to at "
+            f"most {len(returns)}, or move data.start earlier."
+        )
     h = holdings.astype(float)
     h.index = h.index.map(str)
     missing = h.index.difference(returns.columns)

@@ -23,6 +23,7 @@ from replicator.config._outputs import (
     atomic_outputs,
     build_manifest,
     check_out_dir,
+    check_outputs_spare_inputs,
     now,
     trades_frame,
     weights_frame,
@@ -39,6 +40,8 @@ OUTPUT_NAMES = {
     "summary": "summary.json",
     "report": "report.html",
 }
+
+FRONTIER_FILES = ("frontier.csv", "frontier.png", "frontier.json")
 
 
 @dataclass
@@ -76,7 +79,8 @@ def prepare_run(path: str | Path) -> tuple[RunConfig, RunInputs, rp.Replicator]:
     return config, inputs, model
 
 
-def _out_dir(config: RunConfig, path: str | Path, out: str | Path | None) -> Path:
+def out_dir_of(config: RunConfig, path: str | Path, out: str | Path | None) -> Path:
+    """Output folder: ``out``, else ``output.dir``, else ``./runs/<config name>``."""
     if out is not None:
         return Path(out).expanduser().resolve()
     if config.output.dir is not None:
@@ -121,7 +125,10 @@ def run_config(path: str | Path, out: str | Path | None = None) -> RunOutcome:
     """
     started = now()
     (config, inputs, model), caught = capture_warnings(prepare_run, path)
-    out_dir = check_out_dir(_out_dir(config, path, out))
+    out_dir = check_out_dir(out_dir_of(config, path, out))
+    wanted = config.output.files
+    names = [OUTPUT_NAMES[k] for k in wanted]
+    check_outputs_spare_inputs(out_dir, names, inputs.files, path)
     with located(model):
         result, more = capture_warnings(model.solve, **inputs.solve_kwargs())
     caught += more
@@ -133,7 +140,6 @@ def run_config(path: str | Path, out: str | Path | None = None) -> RunOutcome:
         dataset=inputs.dataset,
         provenance=inputs.provenance,
     )
-    wanted = config.output.files
     with atomic_outputs(out_dir) as stage:
         if "weights" in wanted:
             weights_frame(result).to_csv(stage / OUTPUT_NAMES["weights"])
@@ -158,7 +164,7 @@ def run_config(path: str | Path, out: str | Path | None = None) -> RunOutcome:
                 benchmark_name=inputs.benchmark_name,
                 manifest=manifest,
             )
-    files = [out_dir / OUTPUT_NAMES[k] for k in wanted]
+    files = [out_dir / n for n in names]
     return RunOutcome(config, inputs, out_dir, files, manifest, result=result,
                       warnings=caught)  # fmt: skip
 
@@ -172,7 +178,8 @@ def run_frontier(path: str | Path, out: str | Path | None = None) -> RunOutcome:
     """
     started = now()
     (config, inputs, model), caught = capture_warnings(prepare_run, path)
-    out_dir = check_out_dir(_out_dir(config, path, out))
+    out_dir = check_out_dir(out_dir_of(config, path, out))
+    check_outputs_spare_inputs(out_dir, list(FRONTIER_FILES), inputs.files, path)
     kwargs = inputs.solve_kwargs()
     with located(model):
         frontier, more = capture_warnings(
@@ -204,6 +211,6 @@ def run_frontier(path: str | Path, out: str | Path | None = None) -> RunOutcome:
         (stage / "frontier.json").write_text(
             json.dumps(payload, indent=2, default=str), encoding="utf-8"
         )
-    files = [out_dir / n for n in ("frontier.csv", "frontier.png", "frontier.json")]
+    files = [out_dir / n for n in FRONTIER_FILES]
     return RunOutcome(config, inputs, out_dir, files, manifest, frontier=frontier,
                       warnings=caught)  # fmt: skip

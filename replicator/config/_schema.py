@@ -31,6 +31,10 @@ NanPolicy = Literal["error", "drop_assets", "fill_zero"]
 OutputFile = Literal["weights", "trades", "summary", "report"]
 ALL_OUTPUTS: tuple[OutputFile, ...] = ("weights", "trades", "summary", "report")
 
+#: The risk model when the config has no ``risk`` section (fewer factors are
+#: fitted when there are fewer assets).
+DEFAULT_RISK = {"type": "StatisticalFactor", "n_factors": 10}
+
 #: Fields holding file paths, resolved against the config file's folder.
 PATH_FIELDS: dict[str, tuple[str, ...]] = {
     "data": (
@@ -77,6 +81,7 @@ class DataConfig(_Section):
     end: dt.date | None = None
     nan_policy: NanPolicy = "error"
     adv_window: int = Field(default=20, gt=0)
+    sort_dates: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> DataConfig:
@@ -123,10 +128,14 @@ class BenchmarkConfig(_Section):
     returns: returns-only mode) or ``cap_weighted`` (the dataset's market-cap
     weights, optionally of the ``top`` assets after leaving out ``exclude``
     (tickers, or ``stablecoins``), capped at ``cap``, as of ``date``).
-    Default: ``weights`` when available, else ``returns``.
+    Default: ``weights`` when available, else ``returns``. A weights file may
+    be rescaled to sum to 1 on each date (``normalize: true``) or hold negative
+    weights (``allow_negative: true``, a long/short benchmark).
     """
 
     kind: Literal["weights", "returns", "cap_weighted"] | None = None
+    normalize: bool = False
+    allow_negative: bool = False
     name: str | None = None
     top: int | None = Field(default=None, gt=0)
     cap: float | None = Field(default=None, gt=0, le=1)
@@ -227,9 +236,7 @@ class RunConfig(_Section):
     universe: UniverseConfig = Field(default_factory=UniverseConfig)
     benchmark: BenchmarkConfig = Field(default_factory=BenchmarkConfig)
     portfolio: PortfolioConfig = Field(default_factory=PortfolioConfig)
-    risk: dict[str, Any] = Field(
-        default_factory=lambda: {"type": "StatisticalFactor", "n_factors": 10}
-    )
+    risk: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_RISK))
     costs: list[dict[str, Any]] = Field(default_factory=list)
     constraints: list[dict[str, Any]] = Field(
         default_factory=lambda: [{"type": "FullyInvested"}, {"type": "LongOnly"}]

@@ -85,6 +85,12 @@ def call_loader(name: str, path: str, **kwargs: Any) -> Any:
             f"replicator.data.{name} is not available in this version of "
             "replicator; upgrade it or drop that input from the config."
         )
+    if not Path(path).exists():
+        raise DataError(
+            f"File '{path}' not found. Relative paths in a config file are taken "
+            "from the config file's folder, not the current directory: fix the "
+            "path in the config."
+        )
     params = inspect.signature(loader).parameters
     accepted = {k: v for k, v in kwargs.items() if k in params and v is not None}
     return loader(path, **accepted)
@@ -143,8 +149,9 @@ def read_tickers(path: str, field: str) -> list[str]:
     p = Path(path)
     if not p.is_file():
         raise DataError(
-            f"{field}: ticker file '{path}' not found. Give a list of tickers or "
-            "an existing file (one ticker per line)."
+            f"{field}: ticker file '{path}' not found (relative paths are taken "
+            "from the config file's folder). Give a list of tickers or an "
+            "existing file (one ticker per line)."
         )
     try:
         frame = pd.read_csv(p, header=None, dtype=str, comment="#")

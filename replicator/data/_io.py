@@ -34,6 +34,19 @@ NOT_FOUND = (
     "File '{path}' not found (resolved to {resolved}). Check the path; relative "
     "paths are resolved from the current directory {cwd}."
 )
+NOT_FOUND_ABSOLUTE = (
+    "File '{path}' not found (resolved to {resolved}). Check the path and the "
+    "file name."
+)
+IS_A_DIRECTORY = (
+    "'{path}' is a directory, not a file. Give the path of the {what} file inside "
+    "it (CSV or Parquet)."
+)
+OTHER_SEPARATOR = (
+    "File '{path}' is not comma-separated: its header line is {header!r}, which "
+    "uses {sep} between columns. Save the file as CSV with commas (','), with "
+    "a '.' as the decimal mark."
+)
 UNSUPPORTED = (
     "File '{path}' has an unsupported extension '{suffix}'. Save the {what} as "
     "CSV ({csv}) or Parquet ({parquet})."
@@ -102,7 +115,11 @@ def read_table(
         The path as a :class:`~pathlib.Path`.
     """
     p = Path(path)
+    if p.is_dir():
+        raise DataError(IS_A_DIRECTORY.format(path=path, what=what))
     if not p.is_file():
+        if p.is_absolute():
+            raise DataError(NOT_FOUND_ABSOLUTE.format(path=path, resolved=p.resolve()))
         raise DataError(
             NOT_FOUND.format(path=path, resolved=p.resolve(), cwd=Path.cwd())
         )
@@ -151,6 +168,8 @@ def _read_csv(path: Path, text_columns: Iterable[str]) -> pd.DataFrame:
             )
             for i in text:
                 frame[frame.columns[i]] = verbatim[verbatim.columns[text.index(i)]]
+    except DataError:
+        raise
     except pd.errors.EmptyDataError:
         raise DataError(EMPTY.format(path=path, columns="none", what="data")) from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
@@ -161,6 +180,12 @@ def _read_csv(path: Path, text_columns: Iterable[str]) -> pd.DataFrame:
 
 
 def _check_header(path: Path, names: list[str]) -> None:
+    if len(names) == 1:
+        for sep, said in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
+            if sep in names[0]:
+                raise DataError(
+                    OTHER_SEPARATOR.format(path=path, header=names[0], sep=said)
+                )
     seen: set[str] = set()
     dups = [n for n in names if n in seen or seen.add(n)]  # type: ignore[func-returns-value]
     if dups:

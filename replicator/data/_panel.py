@@ -115,9 +115,13 @@ def panel_from_table(
     date_col: str,
     ticker_col: str,
     value_col: str,
-    sort_dates: bool = False,
+    sort_dates: bool | None = None,
 ) -> Panel:
-    """Build a :class:`Panel` from a table already read by ``read_table``."""
+    """Build a :class:`Panel` from a table already read by ``read_table``.
+
+    ``sort_dates=None``: unsorted dates are an error, and the caller has no
+    ``sort_dates`` option to advise.
+    """
     check_option(format, "format", FORMATS)
     if format == "auto":
         is_long = (
@@ -136,7 +140,7 @@ def _read_wide(
     date_col: str,
     ticker_col: str,
     value_col: str,
-    sort_dates: bool,
+    sort_dates: bool | None,
 ) -> Panel:
     dcol = find_column(raw, date_col)
     if dcol is None and _is_index_name(raw.columns[0]):
@@ -177,7 +181,12 @@ def _read_wide(
                 f"File '{path}', column '{dcol}': dates are not in increasing order; "
                 f"{row_ref(path, pos)} has {dates[pos].date()} after "
                 f"{dates[pos - 1].date()} on {row_ref(path, pos - 1)}. Sort the file "
-                "by date, or pass sort_dates=True."
+                "by date"
+                + (
+                    ", or pass sort_dates=True (data.sort_dates: true in a config)."
+                    if sort_dates is False
+                    else "."
+                )
             )
         values = values.sort_index()
     positions = pd.Series(np.arange(len(dates)), index=dates)

@@ -34,6 +34,7 @@ def parse_dates(values: pd.Series, path: Path, column: str) -> pd.DatetimeIndex:
                 f"File '{path}', column '{column}': {row_ref(path, pos)} has no "
                 "date. Every row needs a date; fill it in or delete the row."
             )
+        _check_offsets(raw, path, column)
         try:
             parsed = pd.to_datetime(raw, errors="coerce")
         except (ValueError, TypeError):  # e.g. mixed UTC offsets
@@ -49,7 +50,38 @@ def parse_dates(values: pd.Series, path: Path, column: str) -> pd.DatetimeIndex:
     index = pd.DatetimeIndex(parsed, name="date")
     if index.tz is not None:
         index = index.tz_convert("UTC").tz_localize(None)
+        clock = index - index.normalize()
+        odd = np.flatnonzero(clock != clock[0])
+        if len(odd):
+            pos = int(odd[0])
+            raise DataError(
+                f"File '{path}', column '{column}': the dates mix time zones; in "
+                f"UTC {row_ref(path, 0)} is at {_clock(index[0])} but "
+                f"{row_ref(path, pos)} ({raw.iloc[pos]!r}) is at {_clock(index[pos])}, "
+                "so the rows would not line up by day. Write every date in one time "
+                "zone, or as plain dates (YYYY-MM-DD)."
+            )
     return index
+
+
+_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+
+
+def _clock(t: pd.Timestamp) -> str:
+    return t.strftime("%H:%M")
+
+
+def _check_offsets(raw: pd.Series, path: Path, column: str) -> None:
+    """Refuse a date column in which some dates carry a UTC offset and some not."""
+    aware = raw.str.contains(_OFFSET, regex=True).to_numpy(dtype=bool)
+    if aware.any() and not aware.all():
+        pos_a, pos_n = int(np.flatnonzero(aware)[0]), int(np.flatnonzero(~aware)[0])
+        raise DataError(
+            f"File '{path}', column '{column}': {row_ref(path, pos_a)} has a time "
+            f"zone ({raw.iloc[pos_a]!r}) but {row_ref(path, pos_n)} has none "
+            f"({raw.iloc[pos_n]!r}). Mixed time zones are not converted: write every "
+            "date in one time zone, or as plain dates (YYYY-MM-DD)."
+        )
 
 
 def parse_numbers(

@@ -9,6 +9,7 @@ import pandas as pd
 
 from replicator.data._io import PathLike
 from replicator.data._panel import Panel, check_option, read_panel
+from replicator.data._units import MAX_RETURN, PERCENT_MEDIAN
 from replicator.data._validate import format_items
 from replicator.exceptions import ConfigError, DataError, DataWarning, NaNError
 
@@ -27,7 +28,7 @@ PERCENT_UNITS = (
     "File '{path}': the median absolute return is {median:.4g}, far above a "
     "typical daily return (about 0.01). Returns must be simple returns as "
     "fractions (0.01 = 1 %): divide percent values by 100, or pass kind='prices' "
-    "if the file holds prices."
+    "(data.prices in a config) if the file holds prices."
 )
 
 
@@ -197,11 +198,24 @@ def _returns_from_panel(
             "infinite. Replace it with a finite number or leave the cell empty."
         )
     what = "the return" if kind == "returns" else "the price"
+    huge = np.abs(values) > (MAX_RETURN if kind == "returns" else 1e100)
+    if huge.any():
+        date, ticker = _first_bad(frame, huge)
+        raise DataError(
+            f"File '{panel.path}', {panel.cell(date, ticker)}: {what} "
+            f"{frame.at[date, ticker]:.6g} is implausibly large (over "
+            f"{MAX_RETURN if kind == 'returns' else 1e100:g}). Fix the cell, or leave "
+            "it empty to mark a missing value."
+        )
     if nan_policy == "error":
         _raise_on_nan(panel, frame, what)
     if kind == "prices":
         frame = _prices_to_returns(panel, frame)
     else:
+        observed = np.abs(values[np.isfinite(values)])
+        median = float(np.median(observed)) if observed.size else 0.0
+        if median > PERCENT_MEDIAN:
+            raise DataError(PERCENT_UNITS.format(path=panel.path, median=median))
         below = values < -1
         if below.any():
             date, ticker = _first_bad(frame, below)
@@ -209,7 +223,8 @@ def _returns_from_panel(
                 f"File '{panel.path}', {panel.cell(date, ticker)}: return "
                 f"{frame.at[date, ticker]:.6g} is below -1 (a loss of more than "
                 "100 %). Returns must be simple returns as fractions; divide "
-                "percents by 100, or pass kind='prices' for a price file."
+                "percents by 100, or pass kind='prices' (data.prices in a "
+                "config) for a price file."
             )
     dropped: list[str] = []
     n_dates = len(frame)
@@ -234,7 +249,8 @@ def _returns_from_panel(
             )
         frame = frame.drop(columns=dropped).fillna(0.0)
     abs_values = np.abs(frame.to_numpy())
-    if abs_values.size and float(np.median(abs_values)) > 0.1:
+    median = float(np.median(abs_values)) if abs_values.size else 0.0
+    if median > 0.1:
         warnings.warn(
             PERCENT_UNITS.format(path=panel.path, median=np.median(abs_values)),
             DataWarning,

@@ -58,6 +58,10 @@ class MarketSnapshot:
         Rebalance date, for messages.
     extra : dict
         Per-term market data keyed by name (e.g. AMM reserves, funding rates).
+    labels : Index or None
+        The tickers as the user gave them (e.g. integers), in the order of
+        ``assets``; None when they are the strings of ``assets``. The result's
+        Series are indexed by them (:attr:`output_labels`).
     """
 
     assets: pd.Index
@@ -73,6 +77,12 @@ class MarketSnapshot:
     returns_only: bool = False
     date: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    labels: pd.Index | None = None
+
+    @property
+    def output_labels(self) -> pd.Index:
+        """Tickers for the result: the user's labels, else ``assets``."""
+        return self.assets if self.labels is None else self.labels
 
     @property
     def n_assets(self) -> int:

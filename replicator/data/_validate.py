@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from replicator.data._units import check_return_values
 from replicator.exceptions import (
     DataError,
     MisalignedIndexError,
@@ -188,6 +189,7 @@ def validate_returns(returns: object, name: str = "returns") -> pd.DataFrame:
             ".sort_index()."
         )
     check_finite(frame, name)
+    check_return_values(frame, name)
     return frame
 
 
@@ -274,6 +276,16 @@ def require_subset(
 
 def require_aligned(a: pd.Index, b: pd.Index, name_a: str, name_b: str) -> None:
     """Raise MisalignedIndexError if two date indices do not overlap exactly."""
+    kinds = [isinstance(x, pd.DatetimeIndex) for x in (a, b)]
+    if kinds[0] != kinds[1]:
+        text, dated = (name_a, name_b) if kinds[1] else (name_b, name_a)
+        sample = (a if kinds[1] else b)[:1].tolist()
+        raise MisalignedIndexError(
+            f"{text} is indexed by {sample[0]!r} ({(a if kinds[1] else b).dtype} "
+            f"labels, not dates) while {dated} has a DatetimeIndex, so no date can "
+            f"match. Convert the index of {text} to dates, e.g. "
+            "frame.index = pd.to_datetime(frame.index)."
+        )
     if not a.equals(b):
         only_a = a.difference(b)
         only_b = b.difference(a)

@@ -25,13 +25,14 @@ __all__ = ["load_benchmark_weights"]
 
 UNDATED = pd.Timestamp("1970-01-01")
 NEGATIVE_HINT = (
-    "Benchmark weights must be >= 0; pass allow_negative=True for a long/short "
-    "benchmark."
+    "Benchmark weights must be >= 0; for a long/short benchmark pass "
+    "allow_negative=True (benchmark.allow_negative: true in a config)."
 )
 BAD_SUM = (
     "File '{path}', {where}: the weights {when} sum to {total:.6g}, not 1 "
     "(tolerance {tol:g}; {n_bad} of {n_dates} dates are off). Fix the weights or "
-    "add the missing constituents, or pass normalize=True to rescale each date."
+    "add the missing constituents, or pass normalize=True (benchmark.normalize: "
+    "true in a config) to rescale each date."
 )
 
 

@@ -305,10 +305,18 @@ def test_return_below_minus_one(io):
         load_returns(path)
 
 
-def test_percent_units_warn(io):
+def test_percent_units_raise(io):
     text = "date,A,B\n2020-01-02,1.5,-0.7\n2020-01-03,2.1,0.9\n"
+    with pytest.raises(
+        DataError, match=r"File '.*r\.csv': the median absolute return is 1\.2"
+    ):
+        load_returns(io.text("r.csv", text))
+
+
+def test_percent_units_warn_below_the_error_threshold(io):
+    text = "date,A,B\n2020-01-02,0.15,-0.17\n2020-01-03,0.21,0.09\n"
     with pytest.warns(
-        DataWarning, match=r"File '.*r\.csv': the median absolute return is 1\.2"
+        DataWarning, match=r"File '.*r\.csv': the median absolute return is 0\.16"
     ):
         load_returns(io.text("r.csv", text))
 
