@@ -80,7 +80,9 @@ class Book:
         the opening notional pays the day's funding ``F`` (long pays
         ``F > 0``, short receives):
 
-        .. math:: c \leftarrow c\,(1 + r^c_t) + \sum_{i \in perps} h_i\,(r^c_t - F_{i,t})
+        .. math::
+
+            c \leftarrow c\,(1 + r^c_t) + \sum_{i \in perps} h_i\,(r^c_t - F_{i,t})
         """
         pnl = float(self.positions @ returns + self.cash * cash_return)
         carry = 0.0

@@ -42,7 +42,7 @@ def perp_positions(
     """
     where = snapshot.assets.get_indexer([p.symbol for p in perps])
     if (where < 0).any():
-        missing = [p.symbol for p, i in zip(perps, where) if i < 0]
+        missing = [p.symbol for p, i in zip(perps, where, strict=True) if i < 0]
         raise DataError(
             f"{label} names perps that are not in the universe: "
             f"{format_items(pd.Index(missing))}. Add their columns with "
@@ -127,7 +127,7 @@ class FundingCarry(Cost):
         return as_perps(self.perps)
 
     def annual_rates(self, snapshot: MarketSnapshot) -> FloatArray:
-        """Expected annual funding per perp (in the order of ``perps``)."""
+        """Return the expected annual funding per perp (in the order of ``perps``)."""
         specs = self._specs()
         if self.rates is None:
             return np.full(len(specs), 365.0 * SETTLEMENTS_PER_DAY * self.rate_8h)
@@ -187,7 +187,7 @@ class FundingCarry(Cost):
         rates = None if self.rates is None else check_rates(self.rates, specs)
         where = assets.get_indexer([p.symbol for p in specs])
         if (where < 0).any():
-            missing = [p.symbol for p, i in zip(specs, where) if i < 0]
+            missing = [p.symbol for p, i in zip(specs, where, strict=True) if i < 0]
             raise DataError(
                 f"FundingCarry names perps that are not columns of the backtest "
                 f"returns: {missing}. Add them with rp.derivatives.with_perps."

@@ -44,7 +44,7 @@ def hedge_model(
     buffer: float = 0.0,
     **model_kw: Any,
 ) -> Replicator:
-    r"""A Replicator that trades only the perps around a frozen spot book.
+    r"""Build a Replicator that trades only the perps around a frozen spot book.
 
     Parameters
     ----------

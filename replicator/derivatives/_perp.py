@@ -64,8 +64,9 @@ class Perp:
     Examples
     --------
     >>> import replicator as rp
-    >>> rp.derivatives.Perp("BTC-PERP", "BTC")
-    Perp(symbol='BTC-PERP', underlying='BTC', maintenance_margin=0.01, maker_bps=2.0, taker_bps=5.0)
+    >>> btc = rp.derivatives.Perp("BTC-PERP", "BTC")
+    >>> btc.maintenance_margin, btc.taker_bps
+    (0.01, 5.0)
     """
 
     symbol: str
@@ -120,12 +121,12 @@ def as_perps(perps: Perp | Iterable[Perp]) -> tuple[Perp, ...]:
 
 
 def perp_mask(assets: pd.Index, perps: Sequence[Perp]) -> BoolArray:
-    """True where ``assets`` holds a perp symbol."""
+    """Return True where ``assets`` holds a perp symbol."""
     return np.asarray(assets.isin([p.symbol for p in perps]), dtype=bool)
 
 
 def spot_tickers(assets: Iterable[str], perps: Sequence[Perp]) -> list[str]:
-    """The tickers of ``assets`` that are not perp symbols."""
+    """Return the tickers of ``assets`` that are not perp symbols."""
     symbols = {p.symbol for p in perps}
     return [str(a) for a in assets if str(a) not in symbols]
 

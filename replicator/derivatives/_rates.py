@@ -79,7 +79,7 @@ def _per_year(index: pd.DatetimeIndex) -> float:
 def expected_annual_rates(
     rates: pd.DataFrame, perps: Sequence[Perp], date: object, lookback_days: int
 ) -> FloatArray:
-    r"""Expected funding a year per perp, from settlements up to ``date``.
+    r"""Return the expected funding a year per perp, from settlements to ``date``.
 
     Notes
     -----

@@ -28,14 +28,23 @@ def make_market(seed: int = 0, n_days: int = 160) -> Market:
     tickers = ["BTC", "ETH", "SOL", "ADA", "DOT", "LINK"]
     dates = pd.date_range("2021-01-01", periods=n_days, freq="D")
     market = rng.normal(0.001, 0.035, n_days)
-    beta = np.array([1.0, 1.2, 1.5, 1.3, 1.4, 1.35])
-    noise = rng.normal(0, 1, (n_days, len(tickers))) * [0.01, 0.015, 0.03, 0.03, 0.03, 0.03]
+    beta = np.array([1.0, 1.2, 2.0, 1.8, 1.9, 2.1])
+    noise = rng.normal(0, 1, (n_days, len(tickers))) * [
+        0.01,
+        0.015,
+        0.02,
+        0.02,
+        0.02,
+        0.02,
+    ]
     returns = pd.DataFrame(np.outer(market, beta) + noise, index=dates, columns=tickers)
     caps = pd.Series([0.55, 0.25, 0.07, 0.05, 0.045, 0.035], index=tickers)
     perps = [D.Perp("BTC-PERP", "BTC"), D.Perp("ETH-PERP", "ETH")]
     stamps = pd.date_range(dates[0], dates[-1], freq="8h")
     funding = pd.DataFrame(
-        rng.normal(1e-4, 2e-4, (len(stamps), 2)), index=stamps, columns=["BTC-PERP", "ETH-PERP"]
+        rng.normal(1e-4, 2e-4, (len(stamps), 2)),
+        index=stamps,
+        columns=["BTC-PERP", "ETH-PERP"],
     )
     return Market(returns, caps / caps.sum(), perps, funding)
 
