@@ -21,6 +21,7 @@ from replicator.constraints._base import Constraint
 from replicator.data._snapshot import MarketSnapshot
 from replicator.derivatives._funding import PERPS_RULE, perp_positions
 from replicator.derivatives._perp import Perp, as_perps
+from replicator.exceptions import ConfigError
 from replicator.terms import Interval, Variables
 from replicator.typing import FloatArray
 
@@ -227,6 +228,15 @@ class NetPerpExposure(Constraint):
         self.perps = perps
         self.lower = lower
         self.upper = upper
+
+    def validate_params(self) -> None:
+        """Check the parameters and that ``lower <= upper``."""
+        super().validate_params()
+        if self.lower > self.upper:
+            raise ConfigError(
+                f"NetPerpExposure has lower={self.lower:g} > upper={self.upper:g}; "
+                "swap or fix the bounds."
+            )
 
     def _mask(self, snapshot: MarketSnapshot) -> FloatArray:
         _, mask = perp_positions(snapshot, as_perps(self.perps), "NetPerpExposure")

@@ -95,3 +95,26 @@ def test_funding_series_must_cover_the_backtest(crypto):
         DataError, match="does not cover the backtest for perp 'BTC-PERP'"
     ):
         hedge_backtest(crypto, short)
+
+
+def test_book_pays_long_and_receives_short_funding_by_hand():
+    """Spot 0.5, a long perp 0.3 and a short perp -0.2 over two days."""
+    from replicator.backtest._ledger import Book
+
+    book = Book(100.0, np.array([0.5, 0.3, -0.2]))  # cash 40
+    perps = np.array([False, True, True])
+    r1, f1 = np.array([0.02, 0.02, -0.01]), np.array([0.0, 3e-4, 3e-4])
+    pnl = book.mark(r1, 1e-4, (f1, perps))
+    # spot 50*0.02; long 30*0.02 - 30*3e-4; short -20*-0.01 + 20*3e-4;
+    # cash 40 and the perp notional 30 - 20 earn 1e-4
+    by_hand = 1.0 + 0.6 - 0.009 + 0.2 + 0.006 + (40 + 10) * 1e-4
+    assert pnl == pytest.approx(by_hand, rel=1e-12)
+    assert book.nav == pytest.approx(100 + by_hand, rel=1e-12)
+    assert book.funding_paid == pytest.approx(0.009 - 0.006, rel=1e-12)
+    # day 2: a negative rate, so the long perp receives and the short pays
+    f2 = np.array([0.0, -1e-4, -1e-4])
+    nav1, h = book.nav, book.positions.copy()
+    pnl2 = book.mark(np.zeros(3), 0.0, (f2, perps))
+    assert pnl2 == pytest.approx(h[1] * 1e-4 + h[2] * 1e-4, rel=1e-12)
+    assert book.nav == pytest.approx(nav1 + pnl2, rel=1e-12)
+    assert h[1] * 1e-4 > 0 > h[2] * 1e-4
