@@ -28,7 +28,7 @@ def test_term_on_a_perp_outside_the_universe(crypto):
         costs=[D.FundingCarry(crypto.perps)],
         periods_per_year=365,
     )
-    with pytest.raises(DataError, match="BTC-PERP.*with_perps"):
+    with pytest.raises(DataError, match=r"BTC-PERP.*with_perps"):
         model.solve(crypto.returns, crypto.benchmark)
 
 
@@ -51,7 +51,7 @@ def test_leverage_below_one():
 
 
 def test_net_perp_bounds_in_order(crypto):
-    with pytest.raises(ConfigError, match="NetPerpExposure has lower=0.2 > upper=0.1"):
+    with pytest.raises(ConfigError, match=r"NetPerpExposure has lower=0.2 > upper=0.1"):
         D.NetPerpExposure(crypto.perps, lower=0.2, upper=0.1).validate_params()
 
 
@@ -78,7 +78,7 @@ def test_funding_series_without_a_perp_column(crypto):
 
 def test_funding_series_needs_the_solve_date(crypto):
     carry = D.FundingCarry(crypto.perps, rates=crypto.funding)
-    with pytest.raises(DataError, match="pass date=... to solve"):
+    with pytest.raises(DataError, match=r"pass date=... to solve"):
         solve_with(crypto, carry, None)
 
 
