@@ -16,7 +16,13 @@ from replicator.derivatives._margin import (
     NetPerpExposure,
     margin_used,
 )
-from replicator.derivatives._perp import Perp, perp_mask, spot_tickers, with_perps
+from replicator.derivatives._perp import (
+    Perp,
+    perp_fees,
+    perp_mask,
+    spot_tickers,
+    with_perps,
+)
 from replicator.derivatives._rates import ANCHOR_RATE_8H
 
 __all__ = [
@@ -29,6 +35,7 @@ __all__ = [
     "hedge",
     "hedge_model",
     "margin_used",
+    "perp_fees",
     "perp_mask",
     "spot_long_only",
     "spot_tickers",

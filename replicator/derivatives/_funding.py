@@ -31,15 +31,21 @@ PERPS_RULE = Kind(Perp, list, tuple, what="a Perp or a list of Perp")
 
 
 def perp_positions(
-    snapshot: MarketSnapshot, perps: tuple[Perp, ...], label: str
+    owner: object, snapshot: MarketSnapshot, perps: tuple[Perp, ...], label: str
 ) -> tuple[np.ndarray, BoolArray]:
     """Positions of the perps in ``snapshot.assets`` and the perp mask.
+
+    The answer is kept on ``owner`` while the universe (an immutable Index)
+    and the perps stay the same, so a re-solve does not look them up again.
 
     Raises
     ------
     DataError
         A perp that is not in the universe (names it).
     """
+    memo = None if owner is None else owner.__dict__.get("_perp_positions_memo")
+    if memo is not None and memo[0] is snapshot.assets and memo[1] == perps:
+        return memo[2], memo[3]
     where = snapshot.assets.get_indexer([p.symbol for p in perps])
     if (where < 0).any():
         missing = [p.symbol for p, i in zip(perps, where, strict=True) if i < 0]
@@ -50,6 +56,10 @@ def perp_positions(
         )
     mask = np.zeros(snapshot.n_assets, dtype=bool)
     mask[where] = True
+    where.setflags(write=False)
+    mask.setflags(write=False)
+    if owner is not None:
+        owner._perp_positions_memo = (snapshot.assets, perps, where, mask)
     return where, mask
 
 
@@ -140,7 +150,7 @@ class FundingCarry(Cost):
         return snapshot.solve_memo(self, "coef", lambda: self._new_coef(snapshot))
 
     def _new_coef(self, snapshot: MarketSnapshot) -> FloatArray:
-        where, _ = perp_positions(snapshot, self._specs(), "FundingCarry")
+        where, _ = perp_positions(self, snapshot, self._specs(), "FundingCarry")
         coef = np.zeros(snapshot.n_assets)
         coef[where] = float(self.horizon) * self.annual_rates(snapshot)
         return coef

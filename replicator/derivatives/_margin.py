@@ -45,7 +45,7 @@ def margin_used(weights: FloatArray, snapshot: MarketSnapshot, perps: Iterable[P
     ``1 - sum of spot weights``; free margin is their difference.
     """
     specs = as_perps(perps)
-    where, mask = perp_positions(snapshot, specs, "margin_used")
+    where, mask = perp_positions(None, snapshot, specs, "margin_used")
     w = np.asarray(weights, dtype=float)
     rates = np.array([p.maintenance_margin for p in specs])
     return float(rates @ np.abs(w[where])), float(1.0 - w[~mask].sum())
@@ -91,7 +91,7 @@ class MarginRequirement(Constraint):
     def _coefs(self, snapshot: MarketSnapshot) -> tuple[FloatArray, FloatArray]:
         """(spot mask, margin rate per asset: 0 on spot)."""
         specs = as_perps(self.perps)
-        where, mask = perp_positions(snapshot, specs, "MarginRequirement")
+        where, mask = perp_positions(self, snapshot, specs, "MarginRequirement")
         rates = np.zeros(snapshot.n_assets)
         rates[where] = [p.maintenance_margin for p in specs]
         return (~mask).astype(float), rates
@@ -119,7 +119,7 @@ class MarginRequirement(Constraint):
     def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
         """Native form: ``a >= |w_perp|`` and ``spot @ w + m @ a <= 1 - buffer``."""
         specs = as_perps(self.perps)
-        where, mask = perp_positions(snapshot, specs, "MarginRequirement")
+        where, mask = perp_positions(self, snapshot, specs, "MarginRequirement")
         pick = sp.identity(snapshot.n_assets, format="csr")[where]
         a = _abs_block(qp, pick, "margin_abs")
         rates = np.array([p.maintenance_margin for p in specs], dtype=float)
@@ -239,7 +239,9 @@ class NetPerpExposure(Constraint):
             )
 
     def _mask(self, snapshot: MarketSnapshot) -> FloatArray:
-        _, mask = perp_positions(snapshot, as_perps(self.perps), "NetPerpExposure")
+        _, mask = perp_positions(
+            self, snapshot, as_perps(self.perps), "NetPerpExposure"
+        )
         return mask.astype(float)
 
     def bind(self, snapshot: MarketSnapshot) -> None:

@@ -30,7 +30,14 @@ import pandas as pd
 from replicator.exceptions import ConfigError, DataError
 from replicator.typing import BoolArray
 
-__all__ = ["Perp", "as_perps", "perp_mask", "spot_tickers", "with_perps"]
+__all__ = [
+    "Perp",
+    "as_perps",
+    "perp_fees",
+    "perp_mask",
+    "spot_tickers",
+    "with_perps",
+]
 
 #: Default maintenance margin rate (Binance BTCUSDT, notional <= 1M tier).
 MAINTENANCE_MARGIN = 0.01
@@ -215,3 +222,49 @@ def with_perps(
             r = r + basis[p.symbol].to_numpy(dtype=float)
         new[p.symbol] = r
     return pd.concat([frame, pd.DataFrame(new, index=frame.index)], axis=1)
+
+
+def perp_fees(
+    assets: Iterable[str],
+    perps: Perp | Iterable[Perp],
+    spot_bps: float | pd.Series,
+    side: str = "taker",
+) -> pd.Series:
+    """Fee in bp per ticker, for :class:`~replicator.costs.ProportionalFee`.
+
+    Parameters
+    ----------
+    assets : iterable of str
+        The universe (spot and perp tickers).
+    perps : Perp or iterable of Perp
+        The perps; each gets its ``maker_bps`` or ``taker_bps``.
+    spot_bps : float or Series
+        The spot fee, scalar or by spot ticker (a Series must cover every spot
+        ticker).
+    side : {"taker", "maker"}, default "taker"
+        Which perp fee to use (a rebalance that crosses the book pays taker).
+
+    Examples
+    --------
+    >>> import replicator as rp
+    >>> btc = rp.derivatives.Perp("BTC-PERP", "BTC")
+    >>> rp.derivatives.perp_fees(["BTC", "BTC-PERP"], btc, spot_bps=10).tolist()
+    [10.0, 5.0]
+    """
+    if side not in ("taker", "maker"):
+        raise ConfigError(f"perp_fees side must be 'taker' or 'maker'; got {side!r}.")
+    specs = as_perps(perps)
+    names = [str(a) for a in assets]
+    by_perp = {p.symbol: getattr(p, f"{side}_bps") for p in specs}
+    spot = [a for a in names if a not in by_perp]
+    if isinstance(spot_bps, pd.Series):
+        missing = sorted(set(spot) - set(map(str, spot_bps.index)))
+        if missing:
+            raise DataError(
+                f"spot_bps has no fee for the spot tickers {missing}; give every "
+                "spot ticker a fee (0 for a free one)."
+            )
+        spot_fee = {a: float(spot_bps[a]) for a in spot}
+    else:
+        spot_fee = dict.fromkeys(spot, float(spot_bps))
+    return pd.Series([by_perp.get(a, spot_fee.get(a)) for a in names], index=names)
