@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from replicator.constraints import Constraint, NoTrade, WeightBounds
+from replicator.constraints import Constraint, NoTrade, Soft, WeightBounds
 from replicator.costs import Cost
 from replicator.derivatives._margin import GrossLeverage, MarginRequirement
 from replicator.derivatives._perp import Perp, as_perps, spot_tickers, with_perps
@@ -42,6 +42,7 @@ def hedge_model(
     constraints: Sequence[Constraint] = (),
     leverage: float | None = None,
     buffer: float = 0.0,
+    margin_penalty: float | None = None,
     **model_kw: Any,
 ) -> Replicator:
     r"""Build a Replicator that trades only the perps around a frozen spot book.
@@ -57,6 +58,10 @@ def hedge_model(
         ``NoTrade(spot)`` and ``MarginRequirement(perps, buffer=buffer)``.
     leverage : float, optional
         Adds ``GrossLeverage(leverage)`` when given.
+    margin_penalty : float, optional
+        Make the margin requirement soft at this price (a backtest's book
+        may drift past its collateral: a margin call the solve cannot undo,
+        since the book is frozen).
     **model_kw
         Other Replicator arguments (``periods_per_year`` defaults to 365).
 
@@ -74,10 +79,10 @@ def hedge_model(
     cannot post margin.
     """
     specs = as_perps(perps)
-    terms: list[Constraint] = [
-        NoTrade(list(spot)),
-        MarginRequirement(specs, buffer=buffer),
-    ]
+    margin: Constraint = MarginRequirement(specs, buffer=buffer)
+    if margin_penalty is not None:
+        margin = Soft(margin, penalty=margin_penalty)
+    terms: list[Constraint] = [NoTrade(list(spot)), margin]
     if leverage is not None:
         terms.append(GrossLeverage(leverage))
     model_kw.setdefault("periods_per_year", 365.0)
