@@ -21,7 +21,6 @@ perp 5 bp taker (Binance USDⓈ-M); half-spread 2 bp everywhere; cash earns 0.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 import replicator as rp
