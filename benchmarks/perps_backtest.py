@@ -177,7 +177,8 @@ def main() -> None:
     perp_cols = [p.symbol for p in perps]
     share = wb[perp_cols].clip(lower=0).sum(axis=1) / wb.clip(lower=0).sum(axis=1)
     print(
-        f"(b) long perp share of long exposure: mean {share.mean():.3f}, max {share.max():.3f}"
+        f"(b) long perp share of long exposure: mean {share.mean():.3f}, "
+        f"max {share.max():.3f}"
     )
 
 

@@ -24,6 +24,7 @@ from replicator.derivatives._perp import (
     with_perps,
 )
 from replicator.derivatives._rates import ANCHOR_RATE_8H
+from replicator.derivatives._spot import SpotLongOnly
 
 __all__ = [
     "ANCHOR_RATE_8H",
@@ -32,6 +33,7 @@ __all__ = [
     "MarginRequirement",
     "NetPerpExposure",
     "Perp",
+    "SpotLongOnly",
     "hedge",
     "hedge_model",
     "margin_used",
