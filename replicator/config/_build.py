@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import replicator as rp
+from replicator.config._derivatives import derivative_terms
 from replicator.config._inputs import RunInputs, load_inputs
 from replicator.config._load import ConfigProblems, load_config, suggest
 from replicator.config._outputs import check_out_dir
@@ -137,6 +138,13 @@ def build_model(
     costs = [t for t in costs if t is not None]  # unresolved (resolve_refs=False)
     constraints = [t for t in constraints if t is not None]
     s = config.solver
+    if config.derivatives is not None:
+        try:
+            costs, constraints = derivative_terms(
+                config.derivatives, costs, constraints, s.horizon
+            )
+        except (ConfigError, DataError) as exc:
+            raise ConfigProblems([str(exc)]) from None
     return rp.Replicator(
         risk=risk,
         costs=costs,
