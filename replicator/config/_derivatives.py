@@ -52,7 +52,7 @@ class PerpConfig(_Part):
     taker_bps: float = Field(5.0, ge=0, le=10_000)
 
     def spec(self) -> rp.derivatives.Perp:
-        """The :class:`~replicator.derivatives.Perp`."""
+        """Return the :class:`~replicator.derivatives.Perp`."""
         return rp.derivatives.Perp(
             self.symbol or f"{self.underlying}-PERP",
             self.underlying,
@@ -99,7 +99,7 @@ class DerivativesConfig(_Part):
         return self
 
     def specs(self) -> list[rp.derivatives.Perp]:
-        """The perp specs."""
+        """Return the perp specs."""
         return [p.spec() for p in self.perps]
 
     def resolve_paths(self, base: Path) -> DerivativesConfig:

@@ -85,5 +85,5 @@ def test_a_funding_file_relative_to_the_config(tmp_path):
 
 
 def test_a_missing_funding_file_is_named(tmp_path):
-    with pytest.raises(ConfigProblems, match="derivatives.funding.file: cannot read"):
+    with pytest.raises(ConfigProblems, match=r"derivatives.funding.file: cannot read"):
         prepare_run(variant(tmp_path, funding={"file": "nowhere.csv"}))
