@@ -53,10 +53,12 @@ def universe(n: int, seed: int = 0, n_days: int = 365):
     return frame, perps, fees, bench
 
 
-def model_for(perps, fees, backend: str) -> rp.Replicator:
+def model_for(perps, fees, backend: str, risk: str = "factor") -> rp.Replicator:
     """The benchmark's model: fees, carry, margin, leverage, net perp band."""
     return rp.Replicator(
-        risk=rp.risk.StatisticalFactor(n_factors=5),
+        risk=rp.risk.StatisticalFactor(n_factors=5)
+        if risk == "factor"
+        else rp.risk.SampleCovariance(),
         costs=[rp.costs.ProportionalFee(bps=fees), D.FundingCarry(perps)],
         constraints=[
             D.spot_long_only(fees.index, perps),
@@ -69,10 +71,12 @@ def model_for(perps, fees, backend: str) -> rp.Replicator:
     )
 
 
-def run(n: int, repeats: int, backend: str, solver: str = "auto") -> dict:
+def run(
+    n: int, repeats: int, backend: str, solver: str = "auto", risk: str = "factor"
+) -> dict:
     """Time ``repeats`` warm re-solves; return the timings and solver names."""
     frame, perps, fees, bench = universe(n)
-    model = model_for(perps, fees, backend)
+    model = model_for(perps, fees, backend, risk)
     model.solver = solver
     snap = model.prepare(frame, bench, date=frame.index[-1])
     res = model.solve_snapshot(snap)  # compile + first solve
@@ -93,6 +97,7 @@ def run(n: int, repeats: int, backend: str, solver: str = "auto") -> dict:
     q = np.percentile(np.array(times) * 1e3, [25, 50, 75])
     return {
         "backend": backend,
+        "risk": risk,
         "solver": solver,
         "instruments": snap.n_assets,
         "median_ms": q[1],
@@ -110,15 +115,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=50, help="coins (each: spot + 2 perps)")
     ap.add_argument("--repeats", type=int, default=30)
+    ap.add_argument(
+        "--risk",
+        choices=["factor", "sample"],
+        default="factor",
+        help="StatisticalFactor(5) or SampleCovariance (365 coupling rows)",
+    )
     args = ap.parse_args()
     rows = [
-        run(args.n, args.repeats, "auto"),
-        run(args.n, args.repeats, "native", "PIQP"),
-        run(args.n, args.repeats, "cvxpy", "CLARABEL"),
+        run(args.n, args.repeats, "auto", risk=args.risk),
+        run(args.n, args.repeats, "native", "PIQP", args.risk),
+        run(args.n, args.repeats, "cvxpy", "CLARABEL", args.risk),
     ]
     ref = rows[-1]["median_ms"]
     for r in rows:
         print(
+            f"{r['risk']}: "
             f"{r['backend']:>6}/{r['solver']:<8} N={r['instruments']}: median "
             f"{r['median_ms']:.2f} ms (IQR {r['q25_ms']:.2f}-{r['q75_ms']:.2f}), "
             f"{ref / r['median_ms']:.1f}x the cvxpy path; answered by "
