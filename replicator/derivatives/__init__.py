@@ -24,6 +24,7 @@ from replicator.derivatives._perp import (
     with_perps,
 )
 from replicator.derivatives._rates import ANCHOR_RATE_8H
+from replicator.derivatives._risk import PerpRisk
 from replicator.derivatives._spot import SpotLongOnly
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "MarginRequirement",
     "NetPerpExposure",
     "Perp",
+    "PerpRisk",
     "SpotLongOnly",
     "hedge",
     "hedge_model",
