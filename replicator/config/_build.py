@@ -140,8 +140,8 @@ def build_model(
     s = config.solver
     if config.derivatives is not None:
         try:
-            costs, constraints = derivative_terms(
-                config.derivatives, costs, constraints, s.horizon
+            risk, costs, constraints = derivative_terms(
+                config.derivatives, risk, costs, constraints, s.horizon
             )
         except (ConfigError, DataError) as exc:
             raise ConfigProblems([str(exc)]) from None

@@ -16,6 +16,7 @@
       spot_long_only: true
       freeze: [SOL, ADA]          # hedge mode: spot held fixed (NoTrade)
       perp_adv_multiple: 1.0      # perp ADV = multiple x the spot's ADV
+      tie_risk: true              # wrap the risk model in PerpRisk
 
 Every default is an assumption sourced in
 ``/work/shared/research/crypto-markets.md`` (see :mod:`replicator.derivatives`):
@@ -89,6 +90,7 @@ class DerivativesConfig(_Part):
     spot_long_only: bool = True
     freeze: list[str] = Field(default_factory=list)
     perp_adv_multiple: float = Field(1.0, gt=0)
+    tie_risk: bool = True
 
     @model_validator(mode="after")
     def _unique_symbols(self) -> DerivativesConfig:
@@ -124,10 +126,20 @@ def _read_rates(path: str) -> pd.DataFrame:
 
 
 def derivative_terms(
-    cfg: DerivativesConfig, costs: list[Any], constraints: list[Any], horizon: float
-) -> tuple[list[Any], list[Any]]:
-    """Add the funding carry and the perp constraints to a config's terms."""
+    cfg: DerivativesConfig,
+    risk: Any,
+    costs: list[Any],
+    constraints: list[Any],
+    horizon: float,
+) -> tuple[Any, list[Any], list[Any]]:
+    """Add the funding carry and the perp constraints to a config's terms.
+
+    With ``tie_risk`` (and a risk model estimated from returns) the risk
+    model is wrapped in :class:`~replicator.derivatives.PerpRisk`.
+    """
     perps = cfg.specs()
+    if cfg.tie_risk and risk.needs_returns:
+        risk = rp.derivatives.PerpRisk(risk, perps)
     f = cfg.funding
     rates = None if f.file is None else _read_rates(f.file)
     costs = [
@@ -156,7 +168,7 @@ def derivative_terms(
         )
     if cfg.freeze:
         extra.append(rp.constraints.NoTrade(list(cfg.freeze)))
-    return costs, [*constraints, *extra]
+    return risk, costs, [*constraints, *extra]
 
 
 def extend_inputs(

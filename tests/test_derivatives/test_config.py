@@ -45,6 +45,8 @@ def test_schema_errors_name_the_field(tmp_path, change, field):
 
 def test_terms_are_built(tmp_path):
     model = build_model(load_config(variant(tmp_path)))
+    assert isinstance(model.risk, rp.derivatives.PerpRisk)
+    assert model.risk.risk.name == "StatisticalFactor(3)"
     names = [type(t).__name__ for t in model.constraints]
     assert names == [
         "MarginRequirement",
@@ -87,3 +89,8 @@ def test_a_funding_file_relative_to_the_config(tmp_path):
 def test_a_missing_funding_file_is_named(tmp_path):
     with pytest.raises(ConfigProblems, match=r"derivatives.funding.file: cannot read"):
         prepare_run(variant(tmp_path, funding={"file": "nowhere.csv"}))
+
+
+def test_tie_risk_can_be_turned_off(tmp_path):
+    model = build_model(load_config(variant(tmp_path, tie_risk=False)))
+    assert type(model.risk).__name__ == "StatisticalFactor"
