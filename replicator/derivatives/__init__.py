@@ -26,6 +26,7 @@ from replicator.derivatives._perp import (
 from replicator.derivatives._rates import ANCHOR_RATE_8H
 from replicator.derivatives._risk import PerpRisk
 from replicator.derivatives._spot import SpotLongOnly
+from replicator.derivatives._summary import perp_summary, spot_perp_split
 
 __all__ = [
     "ANCHOR_RATE_8H",
@@ -41,7 +42,9 @@ __all__ = [
     "margin_used",
     "perp_fees",
     "perp_mask",
+    "perp_summary",
     "spot_long_only",
+    "spot_perp_split",
     "spot_tickers",
     "with_perps",
 ]

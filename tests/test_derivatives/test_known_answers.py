@@ -67,6 +67,9 @@ def test_perp_is_chosen_when_spot_fees_are_high(backend):
     assert w["BTC"] == pytest.approx(0.0, abs=1e-4)
     assert w["ETH"] == pytest.approx(0.4, abs=1e-3)  # cheap spot is kept
     assert abs(w["ETH-PERP"]) < 1e-3
+    split = D.spot_perp_split(w, perps)
+    assert split.loc["BTC", "perp"] == pytest.approx(0.6, abs=1e-3)
+    assert split["exposure"].to_numpy() == pytest.approx([0.6, 0.4], abs=2e-3)
 
 
 def test_perp_is_chosen_when_spot_is_illiquid():
@@ -140,6 +143,10 @@ def test_margin_holds_and_binds_when_leverage_is_cheap(backend):
     used, collateral = D.margin_used(w.to_numpy(), snap, perps)
     assert collateral == pytest.approx(0.05, abs=1e-8)
     assert used == pytest.approx(0.05, abs=1e-6)
+    summary = D.perp_summary(w, perps)
+    assert summary["margin_used"] == pytest.approx(used, rel=1e-12)
+    assert summary["margin_free"] == pytest.approx(0.0, abs=1e-6)
+    assert summary["gross_leverage"] == pytest.approx(np.abs(w).sum(), rel=1e-12)
     assert res.tracking_error > 0.01  # the full hedge is out of reach
 
 
