@@ -247,3 +247,24 @@ def test_hedge_of_a_long_tail_basket_with_btc_and_eth_perps(crypto):
     assert abs(beta_hedged) < 0.1 * beta_book
     # the high-beta book is hedged by shorting market exposure
     assert w[["BTC-PERP", "ETH-PERP"]].sum() < -0.1
+
+
+def test_perp_is_shorted_where_spot_cannot_be():
+    """Selling costly spot X is replaced by a short X perp; spot stays long."""
+    spot, _ = locked_coin()
+    perps = hedge_perps(0.01)
+    frame = D.with_perps(spot, perps)
+    fee = D.perp_fees(frame.columns, perps, pd.Series({"BTC": 5, "ETH": 5, "X": 1000}))
+    model = rp.Replicator(
+        risk=D.PerpRisk(rp.risk.SampleCovariance(), perps),
+        costs=[rp.costs.ProportionalFee(bps=fee), D.FundingCarry(perps, rate_8h=0.0)],
+        constraints=[D.SpotLongOnly(perps), D.MarginRequirement(perps)],
+        periods_per_year=365,
+    )
+    res = model.solve(frame, BENCH, pd.Series({"X": 0.5}))
+    w = res.weights
+    assert w["X"] == pytest.approx(0.5, abs=1e-4)  # too costly to sell
+    assert w["X-PERP"] == pytest.approx(-0.5, abs=1e-3)  # hedged by a short perp
+    spot_w = w[["BTC", "ETH", "X"]]
+    assert (spot_w >= -1e-9).all()
+    assert res.tracking_error < 1e-3

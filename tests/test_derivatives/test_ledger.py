@@ -52,6 +52,9 @@ def test_funding_accrues_exactly_in_nav(crypto, cash_return):
     dates = daily.index
     w = bt.weights.iloc[0].reindex(frame.columns)  # post-trade, at formation
     assert abs(w["BTC-PERP"]) > 0.01 and abs(w["ETH-PERP"]) > 0.01
+    # the carry is accrued daily, never charged as a trading cost
+    carry = [c for c in bt.costs.columns if c.startswith("FundingCarry")]
+    assert carry and (bt.costs[carry].to_numpy() == 0).all()
     # hand ledger: positions in currency after the formation trade and its cost
     nav0 = daily["nav"].iloc[0]
     h = w.to_numpy() * (nav0 + bt.costs.iloc[0].sum() * 1e6)
