@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 import replicator as rp
 from replicator.exceptions import DataError
@@ -121,3 +124,26 @@ def test_book_pays_long_and_receives_short_funding_by_hand():
     assert pnl2 == pytest.approx(h[1] * 1e-4 + h[2] * 1e-4, rel=1e-12)
     assert book.nav == pytest.approx(nav1 + pnl2, rel=1e-12)
     assert h[1] * 1e-4 > 0 > h[2] * 1e-4
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(np.float64, 4, elements=st.floats(-0.5, 0.5)),
+    arrays(np.float64, 4, elements=st.floats(-0.3, 0.3)),
+    arrays(np.float64, 4, elements=st.floats(-1e-3, 1e-3)),
+    st.floats(-1e-3, 1e-3),
+)
+def test_book_funding_identity(weights, returns, rates, cash_return):
+    """NAV moves by the P&L; the P&L is spot + perp + cash interest - funding."""
+    from replicator.backtest._ledger import Book
+
+    perps = np.array([False, False, True, True])
+    book = Book(1e6, weights)
+    h, c = book.positions.copy(), book.cash
+    nav = book.nav
+    pnl = book.mark(returns, cash_return, (np.where(perps, rates, 0.0), perps))
+    true_cash = c + h[perps].sum()  # the margin account's cash
+    by_hand = h @ returns + true_cash * cash_return - h[perps] @ rates[perps]
+    assert pnl == pytest.approx(by_hand, rel=1e-12, abs=1e-6)
+    assert book.nav == pytest.approx(nav + pnl, rel=1e-12, abs=1e-6)
+    assert book.funding_paid == pytest.approx(h[perps] @ rates[perps], abs=1e-9)
