@@ -79,6 +79,9 @@ class Engine:
             Strategy(k, p, Book(self.nav0, w_init), n_rows, names)
             for k, p in policies.items()
         ]
+        self.funding = _funding_panel(model, m.dates, m.assets, self.first, self.last)
+        for s in self.strategies if self.funding is not None else ():
+            s.funding = np.zeros(n_rows)
         self.template: MarketSnapshot | None = None
         self.epoch = -1
         self.n_opt_rebalances = 0
@@ -184,8 +187,9 @@ class Engine:
         m = self.market
         row = i - self.first
         if i > self.first:
+            f = None if self.funding is None else (self.funding[0][i], self.funding[1])
             for s in self.strategies:
-                s.mark(m.returns[i], m.cash_return[i])
+                s.mark(m.returns[i], m.cash_return[i], f)
         for s in self.strategies:
             s.book.deposit(m.flows[i])
             if s.book.nav <= 0:
@@ -239,7 +243,10 @@ class Engine:
             target = s.policy.target(decision)
             weights = _freeze(target.weights, w0, tradable)
             trades = weights - w0
-            costs = [c.evaluate(trades, snap) for c in self.model.costs]
+            costs = [
+                0.0 if getattr(c, "accrues_daily", False) else c.evaluate(trades, snap)
+                for c in self.model.costs
+            ]
             te = target.tracking_error
             if s is not opt:
                 te = float(np.sqrt(max(self.model.risk.evaluate(weights, snap), 0.0)))
@@ -259,6 +266,21 @@ class Engine:
                 },
             )
             s.last_target = weights
+
+
+def _funding_panel(
+    model: Any, dates: pd.Index, assets: pd.Index, first: int, last: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Daily realized funding ``(rates per date x asset, perp mask)``, or None.
+
+    From the model's carry cost (a term with ``accrues_daily``, e.g.
+    :class:`~replicator.derivatives.FundingCarry`): the backtest pays it daily
+    in the NAV instead of charging it at the rebalance.
+    """
+    for c in model.costs:
+        if getattr(c, "accrues_daily", False):
+            return c.realized_rates(dates, assets, first, last)
+    return None
 
 
 def _freeze(target: np.ndarray, w0: np.ndarray, tradable: np.ndarray) -> np.ndarray:

@@ -42,6 +42,7 @@ class Book:
         w = np.asarray(weights, dtype=float)
         self.positions = w * nav
         self.cash = float(nav - self.positions.sum())
+        self.funding_paid = 0.0
 
     @property
     def nav(self) -> float:
@@ -52,12 +53,48 @@ class Book:
         """Positions as fractions of the NAV."""
         return self.positions / self.nav
 
-    def mark(self, returns: FloatArray, cash_return: float) -> float:
-        """Apply one day of returns; return the P&L in currency."""
+    def mark(
+        self,
+        returns: FloatArray,
+        cash_return: float,
+        funding: tuple[FloatArray, FloatArray] | None = None,
+    ) -> float:
+        r"""Apply one day of returns; return the P&L in currency.
+
+        Parameters
+        ----------
+        returns : ndarray
+            The day's asset returns.
+        cash_return : float
+            The day's cash return.
+        funding : (ndarray, ndarray), optional
+            Perp funding: the rates settled over the day per asset and the
+            perp mask.
+
+        Notes
+        -----
+        A perp is booked as a funded position: buying notional ``N`` moves
+        ``N`` from cash to the position, so ``V = 1^T h + c`` is the margin
+        account's NAV (cash plus settled variation margin) and ``h^T r`` the
+        perp's P&L. The collateral still earns the cash return on ``N``, and
+        the opening notional pays the day's funding ``F`` (long pays
+        ``F > 0``, short receives):
+
+        .. math::
+
+            c \leftarrow c\,(1 + r^c_t) + \sum_{i \in perps} h_i\,(r^c_t - F_{i,t})
+        """
         pnl = float(self.positions @ returns + self.cash * cash_return)
+        carry = 0.0
+        if funding is not None:
+            rates, perps = funding
+            held = np.where(np.asarray(perps, dtype=bool), self.positions, 0.0)
+            paid = float(held @ np.asarray(rates, dtype=float))
+            carry = float(held.sum()) * float(cash_return) - paid
+            self.funding_paid += paid
         self.positions = self.positions * (1.0 + returns)
-        self.cash *= 1.0 + cash_return
-        return pnl
+        self.cash = self.cash * (1.0 + cash_return) + carry
+        return pnl + carry
 
     def deposit(self, amount: float) -> None:
         """Add a subscription (+) or a redemption (-) to cash."""

@@ -60,10 +60,20 @@ class Strategy:
         self.last_target: np.ndarray | None = None
         self.prev_nav = book.nav
         self.pnl = 0.0
+        #: Funding paid each day, a fraction of the previous NAV (perps only).
+        self.funding: np.ndarray | None = None
+        self.paid = 0.0
 
-    def mark(self, returns: np.ndarray, cash_return: float) -> None:
-        """Apply a day of returns."""
-        self.pnl = self.book.mark(returns, cash_return)
+    def mark(
+        self,
+        returns: np.ndarray,
+        cash_return: float,
+        funding: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        """Apply a day of returns (and of perp funding: ``(rates, perp mask)``)."""
+        paid = self.book.funding_paid
+        self.pnl = self.book.mark(returns, cash_return, funding)
+        self.paid = self.book.funding_paid - paid
 
     def execute(
         self,
@@ -106,6 +116,9 @@ class Strategy:
         r["n_holdings"][row] = int(
             (np.abs(self.book.positions) > HOLDING_TOL * nav).sum()
         )
+        if self.funding is not None:
+            self.funding[row] = self.paid / self.prev_nav
+            self.paid = 0.0
         self.prev_nav = nav
         self.pnl = 0.0
 
@@ -126,6 +139,8 @@ class Strategy:
         daily = pd.DataFrame(self.rows, index=dates)
         daily["n_holdings"] = daily["n_holdings"].astype(int)
         daily["rebalanced"] = self.rebalanced
+        if self.funding is not None:
+            daily["funding"] = self.funding
         log = pd.DataFrame(self.log)
         reb_dates = dates[self.rebalanced]
         log.index = reb_dates

@@ -11,6 +11,7 @@ from typing import Any
 
 import replicator as rp
 from replicator.config._backtest_args import backtest_kwargs
+from replicator.config._derivatives import derivative_terms
 from replicator.config._inputs import RunInputs, load_inputs
 from replicator.config._load import ConfigProblems, load_config, suggest
 from replicator.config._outputs import check_out_dir
@@ -138,6 +139,13 @@ def build_model(
     costs = [t for t in costs if t is not None]  # unresolved (resolve_refs=False)
     constraints = [t for t in constraints if t is not None]
     s = config.solver
+    if config.derivatives is not None:
+        try:
+            risk, costs, constraints = derivative_terms(
+                config.derivatives, risk, costs, constraints, s.horizon
+            )
+        except (ConfigError, DataError) as exc:
+            raise ConfigProblems([str(exc)]) from None
     return rp.Replicator(
         risk=risk,
         costs=costs,

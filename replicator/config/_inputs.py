@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from replicator.config._derivatives import extend_inputs
 from replicator.config._pieces import (
     Collector,
     Context,
@@ -145,6 +146,10 @@ def load_inputs(config: RunConfig) -> RunInputs:
         adv = adv.reindex(returns.columns.intersection(adv.index.map(str))).dropna()
     if returns is not None and sectors is not None:
         sectors = sectors[sectors.index.isin(returns.columns)]
+    if config.derivatives is not None and returns is not None:
+        extended = c.run("derivatives.perps", extend_inputs, config.derivatives,
+                         returns, universe, adv)  # fmt: skip
+        returns, universe, adv = extended or (returns, universe, adv)
     if returns is not None and config.risk != DEFAULT_RISK:
         c.run("risk.n_factors", check_n_factors, config.risk, returns.shape[1])
     if c.problems or bench is None:

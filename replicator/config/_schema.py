@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from replicator.config._derivatives import DerivativesConfig
+
 __all__ = [
     "BenchmarkConfig",
     "DataConfig",
@@ -245,6 +247,7 @@ class RunConfig(_Section):
     frontier: FrontierConfig = Field(default_factory=FrontierConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     backtest: dict[str, Any] = Field(default_factory=dict)
+    derivatives: DerivativesConfig | None = None
 
     def resolve_paths(self, base: Path) -> RunConfig:
         """Return a copy with relative paths made absolute against ``base``."""
@@ -272,6 +275,8 @@ class RunConfig(_Section):
             updates["portfolio"] = self.portfolio.model_copy(
                 update={"holdings": _resolve(self.portfolio.holdings, base)}
             )
+        if self.derivatives is not None:
+            updates["derivatives"] = self.derivatives.resolve_paths(base)
         return self.model_copy(update=updates)
 
 
