@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,11 +42,9 @@ def _number(
     high: float = math.inf,
 ) -> float:
     """Return ``value`` as a float in range, or raise naming owner and field."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     x = float(value) if ok else math.nan
     if ok and math.isfinite(x) and (x > low if strict else x >= low) and x <= high:
-        return x
-    if ok and x == math.inf and high == math.inf and low < x:
         return x
     side = ">" if strict else ">="
     upper = "" if high == math.inf else f" and <= {high:g}"

@@ -211,13 +211,13 @@ class VenueCost(Cost):
         self._min = cp.Parameter(len(self._forced), nonneg=True, name="venue_min")
         self._aux: list[cp.Constraint] = []
 
-    def _rates(self, book: VenueBook) -> tuple[FloatArray, FloatArray]:
+    def gas_rates(self, book: VenueBook) -> tuple[FloatArray, FloatArray]:
         """Amortized gas per unit traded of each pair, buy and sell side."""
         out = []
         for side in (1, -1):
             ref = np.minimum(book.capacity(side), 1.0)
             with np.errstate(divide="ignore", invalid="ignore"):
-                out.append(np.where(book.gas > 0, book.gas / ref, 0.0))
+                out.append(np.where((book.gas > 0) & (ref > 0), book.gas / ref, 0.0))
         return out[0], out[1]
 
     def update(self, snapshot: MarketSnapshot) -> None:
@@ -228,7 +228,7 @@ class VenueCost(Cost):
                 "VenueCost: the venues changed after bind; rebuild the model."
             )
         n = snapshot.n_assets
-        rate_buy, rate_sell = self._rates(book)
+        rate_buy, rate_sell = self.gas_rates(book)
         if self.gas_mode == "fixed":
             rate_buy, rate_sell = 0.0 * rate_buy, 0.0 * rate_sell
         u = self._u
