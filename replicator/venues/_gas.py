@@ -181,7 +181,8 @@ def solve_with_gas(model: Any, term: VenueCost, **inputs: Any) -> GasSolution:
                 continue
         keep.append(venue)
     forced = pd.Series(minimum, index=list(book.assets))
-    new = VenueCost(keep, gas_mode="fixed", min_trade=forced[forced != 0])
+    forced = forced[forced != 0]
+    new = VenueCost(keep, gas_mode="fixed", min_trade=forced if len(forced) else None)
     result = _replace(model, term, new).solve(**inputs)
     # F_1: the relaxed objective at the stage-1 point (surrogate gas, not exact)
     rate_buy, rate_sell = term.gas_rates(book)
