@@ -119,7 +119,7 @@ def break_even(book: VenueBook, trades: FloatArray, on: BoolArray) -> FloatArray
         lo, hi = np.zeros(len(t)), np.abs(t)
         gas = np.zeros(len(t))
         gas[assets] = book.gas[first]
-        for _ in range(50):
+        for _ in range(40):  # |T_p| to 1e-12 of the trade
             mid = 0.5 * (lo + hi)
             size = np.sign(t) * mid
             saving = _split_cost(book, size, on & ~first) - _split_cost(book, size, on)
