@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from replicator.costs._base import Cost
 from replicator.costs._market import align_series, typical_trade
 from replicator.data._snapshot import MarketSnapshot
-from replicator.exceptions import DataError
+from replicator.exceptions import ConfigError, DataError
 from replicator.terms import Interval, Options, Variables
 from replicator.typing import FloatArray
 from replicator.venues._book import VenueBook, build_book
@@ -128,7 +128,11 @@ class VenueCost(Cost):
         if self._cache is not None and self._cache[0] is snapshot:
             return self._cache[1]
         self.validate_params()
-        book = build_book(list(self.venues), snapshot)
+        try:
+            book = build_book(list(self.venues), snapshot)
+        except (ConfigError, DataError) as exc:  # name this term, e.g. for configs
+            text = str(exc).replace("VenueCost:", f"{self.name}:", 1)
+            raise type(exc)(text) from None
         self._cache = (snapshot, book)
         return book
 

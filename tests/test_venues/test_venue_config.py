@@ -81,3 +81,20 @@ def test_yaml11_numbers_and_defaults():
 def test_errors_name_the_field(venues, message):
     with pytest.raises(ConfigError, match=message):
         build_term("costs", {"type": "VenueCost", "venues": venues}, "costs[0]")
+
+
+def test_cli_names_the_field_of_a_pool_outside_the_universe(tmp_path):
+    from click.testing import CliRunner
+
+    from replicator.cli import cli
+
+    config = yaml.safe_load(CONFIG.read_text())
+    pools = config["costs"][0]["venues"][2]["pools"]
+    pools["XMR"] = {"reserves": 1e6}  # not in the top-10 universe
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(config))
+    res = CliRunner().invoke(cli, ["run", str(path), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 1, res.output
+    text = " ".join(res.output.split())
+    assert "costs[0]: VenueCost(3 venues): venue 'uniswap' names assets outside" in text
+    assert "'XMR'" in text
