@@ -5,7 +5,8 @@ An asset trades on one or more venues: centralized exchanges
 participation cap) and AMM pools (:class:`DEXPool`: constant product and
 concentrated liquidity, costed exactly; gas; a price-impact cap).
 :class:`VenueCost` lets the optimizer choose the split of every trade across
-them; :func:`solve_with_gas` handles the fixed gas cost of a swap;
+them; :func:`solve_with_gas` handles the fixed gas cost of a swap
+(:func:`solve_exact_gas` exactly, for a few pools);
 :func:`venue_trades`, :func:`cost_by_venue` and :func:`cost_by_type` report
 a result's split.
 
@@ -15,6 +16,7 @@ Units: trades and costs are fractions of NAV; fees and spreads in bp (a pool's
 
 from replicator.venues._book import VenueBook, build_book
 from replicator.venues._gas import GasSolution, break_even, solve_with_gas
+from replicator.venues._gas_exact import ExactGasSolution, solve_exact_gas
 from replicator.venues._models import CEXVenue, DEXPool, FeeTier, LiquidityRange
 from replicator.venues._report import (
     cost_by_type,
@@ -28,6 +30,7 @@ from replicator.venues._term import VenueCost
 __all__ = [
     "CEXVenue",
     "DEXPool",
+    "ExactGasSolution",
     "FeeTier",
     "GasSolution",
     "LiquidityRange",
@@ -40,6 +43,7 @@ __all__ = [
     "exact_costs",
     "optimal_split",
     "pair_costs",
+    "solve_exact_gas",
     "solve_with_gas",
     "venue_costs",
     "venue_trades",

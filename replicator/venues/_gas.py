@@ -25,8 +25,9 @@ Optimality gap: the result's objective :math:`F_h` (priced exactly, gas
 included) satisfies :math:`0 \le F_h - F^* \le F_h - F_1`, reported as
 ``gap_bound``. It is small when gas is small against the trades' cost, or
 when the pools' trades are near their capacity; it is loose for pools whose
-trades are far below the reference size. An exact mixed-integer path is not
-provided.
+trades are far below the reference size. For a few gas pools,
+:func:`~replicator.venues.solve_exact_gas` enumerates the on/off choices and
+is exact.
 """
 
 from __future__ import annotations

@@ -221,3 +221,28 @@ def test_backtest_ledger_charges_venue_costs(small):
         adv=small.adv,
     )
     assert paid.iloc[0] == pytest.approx(first.costs[term.name], rel=1e-3)
+
+
+def test_exact_gas_path_bounds_the_heuristic(market):
+    """Enumeration of the 2^3 pool choices: F_1 <= F* <= F_h <= F_1 + gap."""
+    term = rp.venues.VenueCost(venues(gas=200.0))
+    model, inputs, _ = solve(market, term)
+    heuristic = rp.venues.solve_with_gas(model, term, **inputs)
+    exact = rp.venues.solve_exact_gas(model, term, **inputs)
+    assert exact.solves == 8
+    f_star, f_h = exact.result.objective, heuristic.result.objective
+    assert heuristic.lower_bound <= f_star * (1 + 1e-7)
+    assert f_star <= f_h * (1 + 1e-7)
+    assert f_h - f_star <= heuristic.gap_bound + 1e-7 * f_h
+    # the exact path uses exactly the pools it kept, each above break-even
+    used = rp.venues.venue_trades(exact.result, exact.term)
+    kept = {asset for asset, _ in exact.pools_on}
+    if "uniswap" in used:
+        assert set(used.index[used["uniswap"] != 0]) <= kept
+
+
+def test_exact_gas_path_refuses_many_pools(market):
+    term = rp.venues.VenueCost(venues(gas=200.0))
+    model, inputs, _ = solve(market, term)
+    with pytest.raises(rp.exceptions.ConfigError, match="more than max_pools=2"):
+        rp.venues.solve_exact_gas(model, term, max_pools=2, **inputs)
