@@ -17,6 +17,7 @@ from replicator import (
     measures,
     report,
     risk,
+    venues,
 )
 from replicator.backtest import BacktestResult
 from replicator.replicator import Replicator
@@ -45,4 +46,5 @@ __all__ = [
     "measures",
     "report",
     "risk",
+    "venues",
 ]

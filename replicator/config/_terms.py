@@ -22,6 +22,7 @@ from replicator import costs as _costs
 from replicator import risk as _risk
 from replicator.config._load import suggest
 from replicator.config._schema import is_file_value
+from replicator.config._venues import CONVERTERS
 from replicator.exceptions import ConfigError, DataError
 
 __all__ = ["TermProblems", "build_term", "build_terms", "term_classes"]
@@ -103,6 +104,8 @@ def _convert(
     A mapping is passed as a dict when the term's rule accepts a dict, and
     converted to a float Series by ticker when the rule accepts only a Series.
     """
+    if (cls.__name__, param) in CONVERTERS:  # structured values (venues)
+        return CONVERTERS[(cls.__name__, param)](value, path)
     if isinstance(value, str) and _NUMBER.match(value.strip()):
         return float(value)  # YAML 1.1 reads "1e9" as a string
     if isinstance(value, str) and value.startswith("@"):

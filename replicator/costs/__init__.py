@@ -6,6 +6,7 @@ from replicator.costs._power_impact import PowerImpact
 from replicator.costs._proportional import ProportionalFee
 from replicator.costs._quadratic_impact import QuadraticImpact
 from replicator.costs._spread import Spread
+from replicator.venues._term import VenueCost  # routed across venues
 
 __all__ = [
     "ConstantProductAMM",
@@ -14,4 +15,5 @@ __all__ = [
     "ProportionalFee",
     "QuadraticImpact",
     "Spread",
+    "VenueCost",
 ]

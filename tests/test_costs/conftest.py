@@ -58,4 +58,43 @@ def cost_examples(small) -> dict[str, Callable[[], dict[str, Any]]]:
         "QuadraticImpact": lambda: {"coef": 0.5, "eta": None},
         "PowerImpact": lambda: {"coef": 0.8, "exponent": 1.5},
         "ConstantProductAMM": lambda: {"reserves": None, "fee": 0.003},
+        "VenueCost": lambda: {"venues": venue_examples(tickers)},
     }
+
+
+def venue_examples(tickers: pd.Index) -> list:
+    """Two CEX venues (3/2-power and quadratic impact) and three DEX pools.
+
+    One pool is constant product, one concentrated liquidity around the
+    price, one both; no gas (a fixed cost is not convex).
+    """
+    tiers = (rp.venues.FeeTier("base", 0, 2, 10), rp.venues.FeeTier("vip", 1e8, 0, 4))
+    cex_a = rp.venues.CEXVenue("cex_a", tiers, volume_30d=5e8, half_spread_bps=1.5)
+    cex_b = rp.venues.CEXVenue(
+        "cex_b",
+        tiers,
+        tier="base",
+        impact="quadratic",
+        adv_share=0.3,
+        participation=0.5,
+        assets=tuple(tickers[:4]),
+    )
+    band = (
+        rp.venues.LiquidityRange(90.0, 110.0, 2e5),
+        rp.venues.LiquidityRange(98.0, 104.0, 1e6),
+    )
+    return [
+        cex_a,
+        cex_b,
+        rp.venues.DEXPool("amm", str(tickers[0]), reserves=0.2 * NAV, fee=0.003),
+        rp.venues.DEXPool("amm", str(tickers[1]), price=100.0, ranges=band, fee=0.0005),
+        rp.venues.DEXPool(
+            "amm",
+            str(tickers[2]),
+            reserves=0.05 * NAV,
+            price=100.0,
+            ranges=band,
+            fee=0.003,
+            max_impact_bps=50,
+        ),
+    ]
