@@ -112,6 +112,7 @@ class CryptoData:
         weights = capped_weights(caps, cap=cap, top=top)
         weights.index.name = "symbol"
         weights.attrs["date"] = self.market_caps.index[pos]
+        weights.attrs["as_of"] = self.market_caps.index[pos]
         return weights
 
     def adv(self, window: int = 30, date: object = None) -> pd.Series:
