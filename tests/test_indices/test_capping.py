@@ -71,6 +71,8 @@ def _cvxpy_capped(m: np.ndarray, cap: float, floor: float) -> np.ndarray:
 
 def _bisected(m: np.ndarray, cap: float, floor: float) -> np.ndarray:
     """The fixed point clip(s m, f, c) with s found by Brent's method on its sum."""
+    if len(m) * cap <= 1 + 1e-12:  # every weight at the cap
+        return np.full(len(m), cap)
     s = brentq(lambda s: np.clip(s * m, floor, cap).sum() - 1.0, 0.0, 1.0 / m.min(),
                xtol=1e-300, rtol=1e-15, maxiter=500)  # fmt: skip
     return np.clip(s * m, floor, cap)
