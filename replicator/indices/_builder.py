@@ -202,6 +202,8 @@ def _build(m: Methodology, d: IndexData) -> IndexHistory:
         ranked = ranked[np.argsort(-caps[ranked], kind="stable")]
         rank = np.full(n_assets, np.nan)
         rank[ranked] = np.arange(1, len(ranked) + 1)
+        if not members.any() and not len(ranked):
+            continue  # the index starts at the first review with an eligible asset
         recon = recon or not members.any()
         if recon:
             if s.top is not None and len(ranked) < s.top:
@@ -237,6 +239,12 @@ def _build(m: Methodology, d: IndexData) -> IndexHistory:
         rows.append(w)
         kind = "reconstitution" if recon else "reweight"
         meta.append((eff, d.dates[p], d.dates[t], kind, int(new.sum()), p))
+    if not rows:
+        raise DataError(
+            f"{m.name}: no asset is eligible on any review date "
+            f"({d.dates[0].date()} .. {d.dates[-1].date()}); relax the screens "
+            "(exclude, min_volume, min_age) or extend the data."
+        )
     return _history(m, d, np.array(rows), meta, changes)
 
 

@@ -140,7 +140,8 @@ def index_data(
         raise DataError(f"The market caps must be indexed by dates ({exc}).") from None
     if not caps.index.is_monotonic_increasing or caps.index.has_duplicates:
         raise DataError("The market-cap dates must be sorted and unique.")
-    caps.columns = caps.columns.map(str)
+    caps.columns = caps.columns.map(str).rename("asset")
+    caps.index.name = "date"
     if caps.columns.has_duplicates:
         raise DataError(
             "Duplicate assets in the market caps: "
