@@ -114,8 +114,10 @@ def benchmark_path(
         r^b_t = b_{t-1}^T r_t, \qquad
         b_t = \frac{b_{t-1} \circ (1 + r_t)}{1 + r^b_t}.
 
-    The first row must be in force by the first performance date (rows dated
-    on or before it are in force from the start). Weights by ticker (a
+    The first row must be in force by the first performance date: rows dated
+    on or before the first date of the returns are in force from the start, a
+    later first row is set at the close before its date (and stands in for the
+    dates before it, which only the lookback window sees). Weights by ticker (a
     Series) are set at the close of the formation date and drift from there
     on. A :class:`ConstantMix` is reset every day: ``r^b_t = b^T r_t``. Rows
     are normalized to sum to exactly 1 after a check that they sum to 1
@@ -265,9 +267,9 @@ def _from_effective_weights(
             "no weights are used before their effective date. Start the backtest "
             "later (start=) or give weights in force at its start."
         )
-    closes[0] = -1
     resets = {int(c): values[k] for k, c in enumerate(closes) if 0 <= c < len(dates)}
-    b0 = values[int(np.flatnonzero(closes < 0)[-1])]
+    before = np.flatnonzero(closes < 0)
+    b0 = values[int(before[-1]) if len(before) else 0]
     bench_returns, weights = _drift(b0, resets, dates, returns)
     return BenchmarkPath(
         returns=bench_returns,

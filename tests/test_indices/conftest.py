@@ -8,7 +8,11 @@ import pytest
 
 
 def make_panels(
-    n_assets: int = 12, n_dates: int = 200, seed: int = 0, freq: str = "D"
+    n_assets: int = 12,
+    n_dates: int = 200,
+    seed: int = 0,
+    freq: str = "D",
+    spread: float = 1.5,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Prices, market caps (price x a fixed supply) and volumes."""
     rng = np.random.default_rng(seed)
@@ -22,7 +26,7 @@ def make_panels(
     prices = pd.DataFrame(
         10.0 * np.exp(np.cumsum(r, axis=0)), index=dates, columns=cols
     )
-    supply = rng.lognormal(10, 1.5, n_assets)
+    supply = rng.lognormal(10, spread, n_assets)
     caps = prices * supply
     volumes = caps * rng.uniform(0.01, 0.1, (n_dates, n_assets))
     return prices, caps, volumes

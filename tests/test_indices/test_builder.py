@@ -178,7 +178,9 @@ def test_long_table_gives_the_same_history_as_panels():
     m = I.Methodology(I.MarketCap(), I.Selection(top=3, exclude_tags=("stablecoin",)))
     a = m.build(long)
     m2 = I.Methodology(I.MarketCap(), I.Selection(top=3))
-    b = m2.build(market_caps=caps.drop(columns="C01"), prices=prices.drop(columns="C01"))
+    b = m2.build(
+        market_caps=caps.drop(columns="C01"), prices=prices.drop(columns="C01")
+    )
     pd.testing.assert_frame_equal(a.weights.drop(columns="C01"), b.weights)
     assert (a.weights["C01"] == 0).all()
 
@@ -191,7 +193,9 @@ def test_negative_cap_on_a_review_date_names_asset_and_date(panels):
     caps = caps.copy()
     caps.loc["2021-02-27", "C03"] = -5.0  # data date of the February review
     m = I.Methodology(I.MarketCap(), reweight="M", lag=1, name="idx")
-    with pytest.raises(DataError, match=r"idx: the market cap of C03 on 2021-02-27 is -5"):
+    with pytest.raises(
+        DataError, match=r"idx: the market cap of C03 on 2021-02-27 is -5"
+    ):
         _build(m, prices, caps)
 
 
@@ -200,7 +204,9 @@ def test_missing_cap_of_a_constituent_names_asset_and_date(panels):
     caps = caps.copy()
     caps.loc["2021-02-27", "C05"] = np.nan
     m = I.Methodology(I.MarketCap(), reweight="M", lag=1)
-    with pytest.raises(DataError, match=r"constituent C05 has no market cap on 2021-02-27"):
+    with pytest.raises(
+        DataError, match=r"constituent C05 has no market cap on 2021-02-27"
+    ):
         _build(m, prices, caps)
     dropped = _build(I.Methodology(I.MarketCap(), reweight="M", lag=1,
                                    on_missing="drop"), prices, caps)  # fmt: skip
@@ -226,7 +232,9 @@ def test_calendar_without_a_date_in_the_data(panels):
 
 def test_top_n_larger_than_the_eligible_universe_warns(panels):
     prices, caps, _ = panels
-    m = I.Methodology(I.MarketCap(), I.Selection(top=20, exclude=("C00",)), reweight="Q")
+    m = I.Methodology(
+        I.MarketCap(), I.Selection(top=20, exclude=("C00",)), reweight="Q"
+    )
     with pytest.warns(DataWarning, match=r"top=20 but only 11 assets are eligible on "):
         h = _build(m, prices, caps)
     assert (h.reviews["n_constituents"] == 11).all()
