@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 import replicator as rp
 from tests.test_indices.conftest import make_panels
