@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from replicator._inputs import build_snapshot
+from replicator._periods import infer_periods_per_year
 from replicator.constraints._base import Constraint
 from replicator.costs._base import Cost
 from replicator.data._snapshot import MarketSnapshot
@@ -60,8 +61,11 @@ class Replicator:
         year of cost drag is worth removing a tracking error of 10 bp.
     horizon : float, default 1
         Holding horizon ``H`` in years over which one-off costs are amortized.
-    periods_per_year : float, default 252
+    periods_per_year : float or None, default 252
         Annualization of the risk model: 252 for equities, 365 for crypto.
+        None: inferred from the calendar of the returns at the first
+        ``prepare``/``solve`` (a 7-day week: 365; business days: 252; see
+        :func:`replicator._periods.infer_periods_per_year`).
     solver : str, default "auto"
         "auto" solves QPs (linear and quadratic terms only) on the directly
         assembled problem with the dual Newton method when it recognizes their
@@ -116,7 +120,7 @@ class Replicator:
         *,
         risk_aversion: float = 100.0,
         horizon: float = 1.0,
-        periods_per_year: float = 252.0,
+        periods_per_year: float | None = 252.0,
         solver: str = "auto",
         solver_options: dict[str, Any] | None = None,
         fallback: bool = True,
@@ -170,6 +174,8 @@ class Replicator:
                 )
         for pname in ("risk_aversion", "horizon", "periods_per_year"):
             value = getattr(self, pname)
+            if value is None and pname == "periods_per_year":
+                continue  # inferred from the returns' calendar at prepare
             if not isinstance(value, (int, float)) or not value > 0:
                 raise ConfigError(
                     f"The '{pname}' parameter of Replicator must be a positive "
@@ -211,6 +217,10 @@ class Replicator:
         if not isinstance(benchmark, pd.Series):
             raise DataError(
                 f"benchmark must be a pandas Series; got {type(benchmark).__name__}."
+            )
+        if self.periods_per_year is None:
+            self.periods_per_year = infer_periods_per_year(
+                None if returns is None else returns.index
             )
         known = self._known_assets(returns)
         snapshot, bench_returns = build_snapshot(

@@ -180,14 +180,14 @@ class SolverConfig(_Section):
     options: dict[str, Any] = Field(default_factory=dict)
     risk_aversion: float = 100.0
     horizon: float = 1.0
-    periods_per_year: float = 252.0
+    periods_per_year: float | None = None  # None: the dataset's, else inferred
     fallback: bool = True
     backend: Literal["auto", "native", "cvxpy"] = "auto"
 
     @field_validator("risk_aversion", "horizon", "periods_per_year")
     @classmethod
-    def _positive(cls, value: float) -> float:
-        return _finite_positive(value, "")
+    def _positive(cls, value: float | None) -> float | None:
+        return None if value is None else _finite_positive(value, "")
 
 
 class FrontierConfig(_Section):
