@@ -28,7 +28,7 @@ __all__ = ["BACKTEST_FILES", "backtest_kwargs", "run_backtest_config"]
 #: Arguments of ``rp.backtest.run`` filled from the other config sections.
 FROM_CONFIG = (
     "model", "returns", "benchmark", "holdings", "nav", "adv", "volumes",
-    "adv_window", "prices", "sectors", "progress",
+    "adv_window", "prices", "sectors", "progress", "score_against", "benchmark_name",
 )  # fmt: skip
 BACKTEST_FILES = ("backtest.csv", "backtest.json", "report.html")
 
@@ -66,6 +66,23 @@ def backtest_kwargs(section: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _benchmark(inputs: Any) -> Any:
+    """Weights by effective date when the config has them, else the benchmark."""
+    hist = inputs.history
+    if hist is None:
+        return inputs.benchmark
+    return hist.loc[:, (hist.fillna(0) != 0).any().to_numpy()]
+
+
+def _benchmark_kwargs(inputs: Any) -> dict[str, Any]:
+    """Return the benchmark's name and, for an index, its level to score against."""
+    out: dict[str, Any] = {"benchmark_name": inputs.benchmark_name}
+    if inputs.index is not None:
+        level = inputs.index.index_returns
+        out["score_against"] = level.rename(f"{inputs.index.name} (index level)")
+    return out
+
+
 def run_backtest_config(path: str | Path, out: str | Path | None = None) -> Any:
     """Backtest the config at ``path`` and write its outputs atomically.
 
@@ -90,9 +107,10 @@ def run_backtest_config(path: str | Path, out: str | Path | None = None) -> Any:
         "adv": inputs.adv,
         "sectors": inputs.groups,
     }
+    market.update(_benchmark_kwargs(inputs))
     with located(model):
         bt, more = capture_warnings(
-            _engine().run, model, inputs.returns, inputs.benchmark, **market, **kwargs
+            _engine().run, model, inputs.returns, _benchmark(inputs), **market, **kwargs
         )
     caught += more
     manifest = build_manifest(

@@ -58,6 +58,8 @@ class RunInputs:
     provenance: Any = None
     periods_per_year: float | None = None
     files: dict[str, str] = field(default_factory=dict)
+    history: pd.DataFrame | None = None  # benchmark weights by effective date
+    index: Any = None  # rp.indices.IndexHistory of benchmark.kind: index
     refs: dict[str, Any] = field(default_factory=dict)
 
     def solve_kwargs(self) -> dict[str, Any]:
@@ -134,6 +136,9 @@ def load_inputs(config: RunConfig) -> RunInputs:
     adv, sectors, fees = load_market(ctx)
     if returns is not None and ds is not None and not (d.returns or d.prices):
         needed = _needed(returns, universe, bench, holdings, kind)
+        if ctx.history is not None:  # every constituent of the dated weights
+            ever = ctx.history.columns[(ctx.history != 0).any().to_numpy()]
+            needed = [c for c in returns.columns if c in set(needed) | set(ever)]
         returns = c.run("data.nan_policy", apply_nan_policy, returns[needed],
                         d.nan_policy, f"dataset {d.dataset!r} returns")  # fmt: skip
     if returns is not None and adv is not None:
@@ -160,6 +165,8 @@ def load_inputs(config: RunConfig) -> RunInputs:
         provenance=provenance,
         periods_per_year=piece(ds, "periods_per_year"),
         files=files,
+        history=ctx.history,
+        index=ctx.index,
         refs={k: v for k, v in refs.items() if v is not None},
     )
 

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from replicator.config._index import IndexConfig
+
 __all__ = [
     "BenchmarkConfig",
     "DataConfig",
@@ -122,19 +124,25 @@ class BenchmarkConfig(_Section):
     weights), ``returns`` (``data.benchmark_returns`` or the dataset's index
     returns: returns-only mode) or ``cap_weighted`` (the dataset's market-cap
     weights, optionally of the ``top`` assets after leaving out ``exclude``
-    (tickers, or ``stablecoins``), capped at ``cap``, as of ``date``).
+    (tickers, or ``stablecoins``), capped at ``cap``, as of ``date``) or
+    ``index`` (the point-in-time index of the ``index`` section, built by
+    ``rp.indices``: weights by effective date in a backtest, scored against
+    its level).
     Default: ``weights`` when available, else ``returns``.
     """
 
-    kind: Literal["weights", "returns", "cap_weighted"] | None = None
+    kind: Literal["weights", "returns", "cap_weighted", "index"] | None = None
     name: str | None = None
     top: int | None = Field(default=None, gt=0)
     cap: float | None = Field(default=None, gt=0, le=1)
     date: dt.date | None = None
     exclude: list[str] | Literal["stablecoins"] | None = None
+    index: IndexConfig | None = None  # kind: index (rp.indices methodology)
 
     @model_validator(mode="after")
     def _check(self) -> BenchmarkConfig:
+        if (self.kind == "index") != (self.index is not None):
+            raise ValueError("kind: index and an index section go together")
         extra = [
             k for k in ("top", "cap", "date", "exclude") if getattr(self, k) is not None
         ]

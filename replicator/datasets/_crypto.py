@@ -62,6 +62,14 @@ class CryptoData:
     stablecoins: tuple[str, ...] = STABLECOINS
 
     @property
+    def table(self) -> pd.DataFrame:
+        """Long form: date, symbol, price, market_cap, volume (for rp.indices)."""
+        panels = {"price": self.prices, "market_cap": self.market_caps,
+                  "volume": self.volumes}  # fmt: skip
+        long = pd.concat(panels, axis=1).stack(future_stack=True)
+        return long.rename_axis(["date", "symbol"]).reset_index()
+
+    @property
     def returns(self) -> pd.DataFrame:
         """Daily simple returns from prices; the first date is dropped."""
         return (self.prices / self.prices.shift(1) - 1.0).iloc[1:]

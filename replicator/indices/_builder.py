@@ -45,6 +45,9 @@ class Methodology:
     base : float, default 1000
         Index level at the close of the first review.
     name : str, default "index"
+    start : date-like, optional
+        First review date considered (the data before it still feed the
+        smoothing, listing ages and liquidity windows).
     """
 
     weighting: Weighting
@@ -55,6 +58,7 @@ class Methodology:
     on_missing: Literal["error", "drop"] = "error"
     base: float = 1000.0
     name: str = "index"
+    start: object = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.weighting, Weighting):
@@ -142,7 +146,8 @@ def _review_plan(m: Methodology, dates: pd.DatetimeIndex) -> list[tuple[int, boo
         else review_positions(m.reconstitute, dates, "reconstitute")
     )
     plan = sorted(set(rew.tolist()) | set(recon.tolist()))
-    usable = [p for p in plan if p - m.lag >= 0 and p + 1 < len(dates)]
+    first = 0 if m.start is None else int(dates.searchsorted(pd.Timestamp(m.start)))
+    usable = [p for p in plan if p >= first and p - m.lag >= 0 and p + 1 < len(dates)]
     if not usable:
         raise ConfigError(
             f"{m.name}: no review date of the calendars has {m.lag} row(s) of data "
