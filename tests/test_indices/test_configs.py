@@ -1,0 +1,72 @@
+"""The crypto index configs: replicator index / run / backtest, and every config."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from replicator.cli import cli
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+CRYPTO = ["crypto_cci30_like", "crypto_capped25"]
+
+
+def _cli(*args: object):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("name", CRYPTO)
+def test_index_command_writes_history_changes_level_and_plot(name, tmp_path):
+    res = _cli("index", CONFIGS / f"{name}.yaml", "--out", tmp_path)
+    assert res.exit_code == 0, res.output
+    weights = pd.read_csv(tmp_path / "weights.csv", index_col=0, parse_dates=True)
+    assert weights.index.name == "effective_date"
+    assert ((weights.sum(axis=1) - 1).abs() < 1e-12).all()
+    assert not {"USDT", "USDC", "BUSD", "DAI"} & set(weights.columns)
+    changes = pd.read_csv(tmp_path / "changes.csv")
+    assert {"enter", "leave"} <= set(changes["change"])
+    level = pd.read_csv(tmp_path / "level.csv", index_col=0, parse_dates=True)
+    assert level["level"].iloc[0] == 1000.0
+    assert (tmp_path / "index.png").stat().st_size > 10_000
+    summary = json.loads((tmp_path / "index.json").read_text())["index"]
+    assert summary["last_effective_date"] <= "2021-10-17"
+
+
+def test_index_command_needs_an_index_config(tmp_path):
+    res = _cli("index", CONFIGS / "sp500.yaml", "--out", tmp_path)
+    assert res.exit_code == 1
+    assert "benchmark.kind: 'replicator index' builds an index" in res.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CRYPTO)
+def test_run_and_backtest_the_crypto_configs(name, tmp_path):
+    res = _cli("run", CONFIGS / f"{name}.yaml", "--out", tmp_path / "run")
+    assert res.exit_code == 0, res.output
+    res = _cli("backtest", CONFIGS / f"{name}.yaml", "--out", tmp_path / "bt")
+    assert res.exit_code == 0, res.output
+    payload = json.loads((tmp_path / "bt" / "backtest.json").read_text())
+    info = payload["config"]["benchmark"]
+    assert info["mix"] == "buy_and_hold"
+    assert info["scored_against"].endswith("(index level)")
+    assert (
+        0 < info["te_tracked"]["full"] < 0.02 and 0 < info["te_scored"]["full"] < 0.02
+    )
+    assert not any("LookAheadWarning" in w for w in payload["warnings"])
+    page = (tmp_path / "bt" / "report.html").read_text()
+    assert "<h2>Benchmark</h2>" in page and "TE vs scored:" in page
+    assert payload["config"]["benchmark"]["name"] in page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_config_backtests_or_says_why_in_one_line(path, tmp_path):
+    res = _cli("-q", "backtest", path, "--out", tmp_path)
+    if res.exit_code != 0:
+        assert res.exit_code == 1
+        lines = [x for x in res.output.strip().splitlines() if x.strip()]
+        assert len(lines) == 1 and lines[0].startswith("Error ("), res.output
