@@ -162,10 +162,10 @@ def _eligible(m: Methodology, d: IndexData, t: int, caps: np.ndarray) -> np.ndar
     s = m.selection
     ok = np.isfinite(caps) & ~d.excluded(s.exclude, s.exclude_tags)
     if s.min_age:
-        age = (d.dates[t] - d.first_date).days.to_numpy()
-        ok &= np.nan_to_num(age, nan=-1) >= s.min_age
+        age = d.day_numbers[t] - d.first_day
+        ok &= np.nan_to_num(age, nan=-1.0) >= s.min_age
     if s.min_volume is not None:
-        med = d.median_volume(s.volume_window)[t]
+        med = d.median_volume(s.volume_window, t)
         ok &= np.nan_to_num(med, nan=-np.inf) >= s.min_volume
     return ok
 

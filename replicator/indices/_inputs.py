@@ -40,9 +40,17 @@ class IndexData:
         return self.caps_frame.to_numpy(dtype=float)
 
     @cached_property
-    def first_date(self) -> pd.DatetimeIndex:
-        """Date of each asset's first market cap (NaT when it has none)."""
-        return pd.DatetimeIndex(self.caps_frame.apply(pd.Series.first_valid_index))
+    def first_day(self) -> np.ndarray:
+        """Day number (days since 1970) of each asset's first market cap (NaN: none)."""
+        seen = np.isfinite(self.caps)
+        first = np.argmax(seen, axis=0)
+        days = self.day_numbers[first]
+        return np.where(seen.any(axis=0), days, np.nan)
+
+    @cached_property
+    def day_numbers(self) -> np.ndarray:
+        """Days since 1970-01-01 of each date (calendar days, any calendar)."""
+        return (self.dates.to_numpy() - np.datetime64(0, "D")) / np.timedelta64(1, "D")
 
     @cached_property
     def returns_frame(self) -> pd.DataFrame:
@@ -54,20 +62,31 @@ class IndexData:
     def returns0(self) -> np.ndarray:
         return np.nan_to_num(self.returns_frame.to_numpy(dtype=float), nan=0.0)
 
-    def median_volume(self, window: int) -> np.ndarray:
-        """Trailing median volume over ``window`` rows (NaN with a gap inside)."""
+    def median_volume(self, window: int, t: int) -> np.ndarray:
+        """Median volume of rows ``t - window + 1 .. t`` (NaN with a gap inside)."""
         if self.volumes is None:
             raise DataError(
                 "The liquidity screen (min_volume) needs volumes: give a volume "
                 "column or the volumes panel."
             )
-        if window not in self._cache:
-            roll = self.volumes.rolling(window, min_periods=window).median()
-            self._cache[window] = roll.to_numpy(dtype=float)
-        return self._cache[window]
+        if "volumes" not in self._cache:
+            self._cache["volumes"] = self.volumes.to_numpy(dtype=float)
+        block = self._cache["volumes"][max(0, t - window + 1) : t + 1]
+        if len(block) < window:
+            return np.full(block.shape[1], np.nan)
+        full = np.isfinite(block).all(axis=0)
+        out = np.full(block.shape[1], np.nan)
+        out[full] = np.median(block[:, full], axis=0)
+        return out
 
     def excluded(self, names: tuple[str, ...], tags: tuple[str, ...]) -> np.ndarray:
         """Mask of the assets excluded by name or by tag."""
+        key = ("excluded", names, tags)
+        if key not in self._cache:
+            self._cache[key] = self._excluded(names, tags)
+        return self._cache[key]
+
+    def _excluded(self, names: tuple[str, ...], tags: tuple[str, ...]) -> np.ndarray:
         out = self.assets.isin(names)
         if tags:
             if self.tags is None:
@@ -98,14 +117,16 @@ def _from_long(table: pd.DataFrame) -> tuple:
     _column(table, ("market_cap",), "market cap", True)
     _column(table, ("price",), "price", True)
     vol = _column(table, _VOLUME, "volume", False)
-    dup = table.duplicated(["date", asset])
-    if dup.any():
+    fields = ["market_cap", "price"] + ([vol] if vol else [])
+    try:
+        wide = table.pivot(index="date", columns=asset, values=fields)
+    except ValueError:  # duplicate (date, asset) rows: name one
+        dup = table.duplicated(["date", asset])
         row = table.loc[dup].iloc[0]
         raise DataError(
-            f"The index table has {int(dup.sum())} duplicate (date, asset) rows, e.g. "
-            f"{row[asset]} on {row['date']}; keep one row per asset and date."
-        )
-    wide = table.pivot(index="date", columns=asset)
+            f"The index table has {int(dup.sum())} duplicate (date, asset) rows, "
+            f"e.g. {row[asset]} on {row['date']}; keep one row per asset and date."
+        ) from None
     caps = wide["market_cap"]
     prices = wide["price"]
     volumes = wide[vol] if vol else None

@@ -36,7 +36,8 @@ class PowerMarketCap(Weighting):
                                  {\sum_{k \ge 0} \lambda^k},
               \qquad \lambda = 2^{-1/h},
 
-    over the dates where :math:`m_i` is observed, and
+    over the dates where :math:`m_i` is observed (a missing day still decays
+    the older ones: pandas' ``ewm(halflife=h, ignore_na=False)``), and
 
     .. math:: w_i = \frac{\bar m_{i,t}^{\,p}}{\sum_{j \in S} \bar m_{j,t}^{\,p}}.
     """
@@ -63,7 +64,22 @@ class PowerMarketCap(Weighting):
 
     def signal(self, market_caps: pd.DataFrame) -> pd.DataFrame:
         """Smoothed caps raised to ``exponent`` (each date uses data up to it)."""
-        caps = market_caps
+        caps = market_caps.to_numpy(dtype=float)
         if self.half_life is not None:
-            caps = caps.ewm(halflife=self.half_life, ignore_na=True).mean()
-        return caps.pow(self.exponent)
+            caps = _ewma(caps, 2.0 ** (-1.0 / self.half_life))
+        return pd.DataFrame(
+            caps**self.exponent, index=market_caps.index, columns=market_caps.columns
+        )
+
+
+def _ewma(x: np.ndarray, decay: float) -> np.ndarray:
+    """Row-wise EWMA of the observed values (NaN before an asset's first one)."""
+    out = np.empty_like(x)
+    num = np.zeros(x.shape[1])
+    den = np.zeros(x.shape[1])
+    for t in range(x.shape[0]):
+        seen = np.isfinite(x[t])
+        num = decay * num + np.where(seen, x[t], 0.0)
+        den = decay * den + seen
+        out[t] = num / np.where(den > 0, den, np.nan)
+    return out
