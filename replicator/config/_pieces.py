@@ -94,9 +94,11 @@ def load_benchmark(ctx: Context) -> tuple[str, pd.Series | None]:
         if d.benchmark_weights:
             bench = ctx.load("data.benchmark_weights", "load_benchmark_weights",
                              d.benchmark_weights, date=ctx.date)  # fmt: skip
-            dated = c.run("data.benchmark_weights", call_loader,
-                          "load_benchmark_weights", d.benchmark_weights,
-                          date="all")  # fmt: skip
+            try:
+                dated = call_loader("load_benchmark_weights", d.benchmark_weights,
+                                    date="all")  # fmt: skip
+            except ReplicatorError:  # an undated file: one set of weights
+                dated = None
             if isinstance(dated, pd.DataFrame) and len(dated) > 1:
                 ctx.history = dated  # every effective date, not only the last
         elif (bench := piece(ds, "weights")) is None:

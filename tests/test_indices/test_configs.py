@@ -70,3 +70,38 @@ def test_every_shipped_config_backtests_or_says_why_in_one_line(path, tmp_path):
         assert res.exit_code == 1
         lines = [x for x in res.output.strip().splitlines() if x.strip()]
         assert len(lines) == 1 and lines[0].startswith("Error ("), res.output
+
+
+def test_a_dated_weights_file_is_used_by_effective_date_in_a_backtest(tmp_path):
+    import numpy as np
+    import yaml
+
+    import replicator as rp
+
+    (tmp_path / "w.csv").write_text(
+        "date,BTC,ETH\n2020-10-01,0.5,0.5\n2021-06-01,0.8,0.2\n", encoding="utf-8"
+    )
+    config = {
+        "name": "dated",
+        "data": {"dataset": "crypto", "start": "2020-10-01", "end": "2021-07-31",
+                 "benchmark_weights": "w.csv"},
+        "benchmark": {"kind": "weights", "name": "two coins"},
+        "universe": {"tickers": ["BTC", "ETH"]},
+        "risk": {"type": "SampleCovariance"},
+        "backtest": {"schedule": "M", "lookback": 60, "start": "2021-02-01",
+                     "baselines": ["full"]},
+    }  # fmt: skip
+    path = tmp_path / "dated.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    res = _cli("backtest", path, "--out", tmp_path / "bt")
+    assert res.exit_code == 0, res.output
+    daily = pd.read_csv(tmp_path / "bt" / "backtest.csv", index_col=0, parse_dates=True)
+    r = rp.datasets.load_crypto().returns.loc["2020-10-01":"2021-07-31", ["BTC", "ETH"]]
+    b, hand = np.array([0.5, 0.5]), {}
+    for date, row in r.iterrows():  # buy-and-hold, reset at the close of May 31
+        hand[date] = float(b @ row.to_numpy())
+        b = b * (1 + row.to_numpy()) / (1 + hand[date])
+        if date == pd.Timestamp("2021-05-31"):
+            b = np.array([0.8, 0.2])
+    perf = daily["benchmark_return"].iloc[1:]
+    np.testing.assert_allclose(perf, pd.Series(hand).reindex(perf.index), atol=1e-14)
