@@ -252,6 +252,14 @@ def backtest(config: Path, out: Path | None) -> None:
     outcome = run_backtest_config(config, out)
     if not _quiet():
         click.echo(outcome.result.summary())
+        info = outcome.result.config.get("benchmark") or {}
+        te = (info.get("te_tracked") or {}).get("optimized")
+        line = f"Benchmark: {info.get('name', 'benchmark')} (TE tracked "
+        line += "n/a" if te is None else f"{100 * te:.3f} %"
+        if info.get("te_scored"):
+            scored = info["te_scored"]["optimized"]
+            line += f"; vs {info['scored_against']}: {100 * scored:.3f} %"
+        click.echo(line + ")")
         _outputs(outcome)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -49,6 +50,8 @@ def test_run_and_backtest_the_crypto_configs(name, tmp_path):
     assert res.exit_code == 0, res.output
     res = _cli("backtest", CONFIGS / f"{name}.yaml", "--out", tmp_path / "bt")
     assert res.exit_code == 0, res.output
+    assert re.search(r"Benchmark: .+ \(TE tracked \d\.\d{3} %; vs .+ \(index level\): ",
+                     res.output)  # fmt: skip
     payload = json.loads((tmp_path / "bt" / "backtest.json").read_text())
     info = payload["config"]["benchmark"]
     assert info["mix"] == "buy_and_hold"
