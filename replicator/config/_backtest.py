@@ -21,7 +21,7 @@ from replicator.config._outputs import (
     check_out_dir,
     now,
 )
-from replicator.exceptions import ConfigError
+from replicator.exceptions import ConfigError, ReplicatorError
 
 __all__ = ["BACKTEST_FILES", "backtest_kwargs", "run_backtest_config"]
 
@@ -74,10 +74,24 @@ def _benchmark(inputs: Any) -> Any:
     return hist.loc[:, (hist.fillna(0) != 0).any().to_numpy()]
 
 
-def _benchmark_kwargs(inputs: Any) -> dict[str, Any]:
-    """Return the benchmark's name and, for an index, its level to score against."""
+def _benchmark_kwargs(config: Any, inputs: Any) -> dict[str, Any]:
+    """Return the benchmark's name and the series to score against, if any.
+
+    ``benchmark.score_against`` (a published index level or return file) comes
+    first; else the level of a ``kind: index`` benchmark.
+    """
+    from replicator.config._sources import call_loader
+
     out: dict[str, Any] = {"benchmark_name": inputs.benchmark_name}
-    if inputs.index is not None:
+    b = config.benchmark
+    if b.score_against:
+        try:
+            series = call_loader("load_benchmark_returns", b.score_against,
+                                 kind=b.score_against_kind)  # fmt: skip
+        except ReplicatorError as exc:
+            raise type(exc)(f"benchmark.score_against: {exc}") from None
+        out["score_against"] = series.rename(Path(b.score_against).stem)
+    elif inputs.index is not None:
         level = inputs.index.index_returns
         out["score_against"] = level.rename(f"{inputs.index.name} (index level)")
     return out
@@ -107,7 +121,7 @@ def run_backtest_config(path: str | Path, out: str | Path | None = None) -> Any:
         "adv": inputs.adv,
         "sectors": inputs.groups,
     }
-    market.update(_benchmark_kwargs(inputs))
+    market.update(_benchmark_kwargs(config, inputs))
     with located(model):
         bt, more = capture_warnings(
             _engine().run, model, inputs.returns, _benchmark(inputs), **market, **kwargs

@@ -46,6 +46,7 @@ PATH_FIELDS: dict[str, tuple[str, ...]] = {
         "fees",
     ),
     "output": ("dir",),
+    "benchmark": ("score_against",),
 }
 
 
@@ -138,6 +139,9 @@ class BenchmarkConfig(_Section):
     date: dt.date | None = None
     exclude: list[str] | Literal["stablecoins"] | None = None
     index: IndexConfig | None = None  # kind: index (rp.indices methodology)
+    #: A published index (level or returns file) the backtest is also scored on
+    score_against: str | None = None
+    score_against_kind: Literal["prices", "returns"] = "prices"
 
     @model_validator(mode="after")
     def _check(self) -> BenchmarkConfig:

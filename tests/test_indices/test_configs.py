@@ -108,3 +108,34 @@ def test_a_dated_weights_file_is_used_by_effective_date_in_a_backtest(tmp_path):
             b = np.array([0.8, 0.2])
     perf = daily["benchmark_return"].iloc[1:]
     np.testing.assert_allclose(perf, pd.Series(hand).reindex(perf.index), atol=1e-14)
+
+
+@pytest.mark.slow
+def test_a_backtest_tracks_the_proxy_and_is_scored_against_a_published_level(
+    tmp_path,
+):
+    import numpy as np
+    import yaml
+
+    res = _cli("index", CONFIGS / "crypto_capped25.yaml", "--out", tmp_path / "ix")
+    assert res.exit_code == 0, res.output
+    level = pd.read_csv(tmp_path / "ix" / "level.csv", index_col=0)["level"]
+    noise = np.random.default_rng(0).normal(0, 1e-3, len(level))
+    published = (level * np.exp(np.cumsum(noise))).rename("published")
+    published.to_csv(tmp_path / "published.csv", index_label="date")
+    config = yaml.safe_load((CONFIGS / "crypto_capped25.yaml").read_text())
+    config["benchmark"]["score_against"] = str(tmp_path / "published.csv")
+    path = tmp_path / "scored.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    res = _cli("backtest", path, "--out", tmp_path / "bt")
+    assert res.exit_code == 0, res.output
+    info = json.loads((tmp_path / "bt" / "backtest.json").read_text())["config"][
+        "benchmark"
+    ]
+    assert info["scored_against"] == "published"
+    # the extra noise (1e-3 a day) shows in the scored TE only
+    te_noise = 1e-3 * np.sqrt(365)
+    assert info["te_scored"]["full"] == pytest.approx(
+        np.hypot(info["te_tracked"]["full"], te_noise), rel=0.25
+    )
+    assert info["te_tracked"]["full"] < 0.01
