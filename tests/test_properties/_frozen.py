@@ -368,7 +368,6 @@ def tiny_objective_te_cap_n1() -> R.Problem:
 def clarabel_soft_long_only_n13() -> R.Problem:
     """N=13, diagonal risk, Soft(LongOnly(), 3.5e4) alone, all cash (seed 6).
 
-
     solver='CLARABEL' returns 'Solved' at objective 12771 where holding the
     benchmark costs 5.6e-9.
     """
