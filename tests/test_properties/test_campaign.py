@@ -9,7 +9,8 @@ infeasible (see :mod:`._cases` for the outcome names). Verified means:
 * the objective, re-evaluated in numpy, at most
   ``1e-6 |f*| + 1e-6 |grad f(w*)|_1 + 1e-9 scale`` above the reference optimum
   ``f*`` (relative; the first-order effect of a 1e-6 weight error on the
-  smooth terms; a floor for objectives that are ~0);
+  smooth terms and the linear costs, not on soft penalties; a floor for
+  objectives that are ~0);
 * ``result.objective`` equal to that re-evaluation.
 
 Never a hang (a 60 s alarm on each solve, a 60 s hypothesis deadline per
