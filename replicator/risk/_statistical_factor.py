@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import scipy.linalg
 
+from replicator.exceptions import ConfigError
 from replicator.risk._base import RiskFactors, RiskModel
 from replicator.risk._sample import centred_factor
-from replicator.risk._utils import joint_returns
+from replicator.risk._utils import joint_returns, ridge_gcv
 from replicator.terms import Interval
 
 __all__ = ["StatisticalFactor", "pca_factors", "principal_factors"]
@@ -119,9 +120,29 @@ class StatisticalFactor(RiskModel):
         \mathrm{TE}^2 = \lVert F^{1/2} B^T (w - b) \rVert^2
                       + \lVert D^{1/2} (w - b) \rVert^2
 
-    estimated from the annualized sample covariance by its top ``k``
-    eigenpairs; ``D`` is the residual diagonal. In returns-only mode the
-    benchmark is a column of the PCA and ``b`` is replaced by its loadings.
+    estimated from the annualized sample covariance of the assets by its top
+    ``k`` eigenpairs; ``D`` is the residual diagonal.
+
+    In returns-only mode the benchmark's factor loadings are the projection
+    of its centred returns :math:`g_b` on the assets' principal directions,
+    :math:`g = U_k^T g_b`, and its exposure to the asset-specific returns is
+    estimated *jointly*: the benchmark's residual
+    :math:`e_b = g_b - U_k g` is regressed on all the assets' residuals
+    :math:`E = G - U_k U_k^T G` at once, by ridge regression with the penalty
+    chosen by generalized cross-validation (``ridge_gcv``, centred on
+    zero or on the equal-weight vector, whichever has the lower GCV),
+
+    .. math::
+
+        b_s = \arg\min_\beta \lVert e_b - E \beta \rVert^2
+              + \alpha \lVert \beta - \beta_0 \rVert^2,
+        \qquad c_0 = \frac{\mathrm{RSS}}{(1 - \mathrm{df}/(T-1-k))^2},
+
+    where ``c0`` (the benchmark's own specific variance) is the GCV estimate
+    of the out-of-sample residual variance, so the ex-ante TE is not
+    over-confident. One noisy single-asset regression per asset (the
+    previous estimate) over-fits when there are as many assets as dates.
+    ``ridge_`` holds the chosen penalty, degrees of freedom and residuals.
 
     Examples
     --------
@@ -146,26 +167,35 @@ class StatisticalFactor(RiskModel):
         periods_per_year: float,
     ) -> RiskFactors:
         X, xb, assets = joint_returns(returns, benchmark_returns, self.name)
-        data = X if xb is None else np.column_stack([X, xb])
-        G_full = centred_factor(data, periods_per_year)
-        U, exposures = principal_factors(G_full, int(self.n_factors))
-        exposures, specific = pca_factors(
-            G_full, int(self.n_factors), exposures=exposures
-        )
+        k = int(self.n_factors)
+        if k > X.shape[1]:
+            raise ConfigError(
+                f"{self.name}: n_factors={k} is more than the {X.shape[1]} assets "
+                f"in the returns. Use n_factors <= {X.shape[1]} (a few to a few "
+                "dozen factors is usual)."
+            )
+        G = centred_factor(X, periods_per_year)
+        U, exposures = principal_factors(G, k)
+        exposures, specific = pca_factors(G, k, exposures=exposures)
         if xb is None:
             return RiskFactors(assets, exposures, specific)
-        # Residual returns (rows of G_full minus their factor part): the
-        # benchmark's residual regressed on each asset's residual.
-        resid = G_full - U @ exposures
-        cross = resid[:, :-1].T @ resid[:, -1]
-        s2 = specific[:-1] ** 2
-        b_s = cross / s2
-        c0 = max(float(specific[-1] ** 2 - np.sum(b_s**2 * s2)), 0.0)
+        # Returns-only: the benchmark's loadings on the assets' principal
+        # factors, then its residual regressed jointly (ridge, GCV) on theirs.
+        gb = centred_factor(xb[:, None], periods_per_year)[:, 0]
+        loadings = U.T @ gb
+        n = X.shape[1]
+        fit = ridge_gcv(
+            G - U @ exposures,
+            gb - U @ loadings,
+            n_free=G.shape[0] - 1 - k,
+            priors=[np.full(n, 1.0 / n)],
+        )
+        self.ridge_ = fit
         return RiskFactors(
             assets=assets,
-            exposures=exposures[:, :-1],
-            specific=specific[:-1],
-            benchmark_exposure=exposures[:, -1],
-            benchmark_specific_var=c0,
-            benchmark_specific=b_s,
+            exposures=exposures,
+            specific=specific,
+            benchmark_exposure=loadings,
+            benchmark_specific_var=fit.prediction_var,
+            benchmark_specific=fit.coef,
         )
