@@ -9,10 +9,20 @@ import scipy.linalg
 from replicator.exceptions import ConfigError
 from replicator.risk._base import RiskFactors, RiskModel
 from replicator.risk._sample import centred_factor
-from replicator.risk._utils import joint_returns, ridge_gcv
+from replicator.risk._utils import (
+    blas_single_thread,
+    fingerprint,
+    joint_returns,
+    ridge_gcv,
+)
 from replicator.terms import Interval
 
-__all__ = ["StatisticalFactor", "pca_factors", "principal_factors"]
+__all__ = [
+    "StatisticalFactor",
+    "pca_factors",
+    "principal_factors",
+    "principal_split",
+]
 
 
 def principal_factors(
@@ -64,6 +74,53 @@ def principal_factors(
     GV = G_full @ V
     U = np.divide(GV, S, out=np.zeros_like(GV), where=S > 0)
     return U, S[:, None] * V.T
+
+
+def principal_split(
+    G_full: np.ndarray, n_factors: int
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    r"""Top ``k`` principal directions and the spectrum of the residual.
+
+    Parameters
+    ----------
+    G_full : ndarray of shape (n_dates, n_cols)
+        Square-root factor of the (annualized) sample covariance.
+    n_factors : int
+        Number of principal components ``k``.
+
+    Returns
+    -------
+    U, exposures : ndarray
+        As :func:`principal_factors`.
+    residual_spectrum : (ndarray, ndarray)
+        Eigenvalues and eigenvectors of the residual's smaller Gram matrix
+        (:math:`R R^T`, or :math:`R^T R` when there are more dates than
+        columns), with :math:`R = G - U_k U_k^T G`; the ``spectrum`` argument
+        of :func:`~replicator.risk._utils.ridge_gcv`.
+
+    Notes
+    -----
+    One full eigendecomposition of the smaller Gram matrix serves both: with
+    :math:`G G^T = Q \Lambda Q^T` (eigenvalues descending), :math:`U_k` is the
+    first ``k`` columns of ``Q`` and :math:`R R^T = P G G^T P = Q_{>k}
+    \Lambda_{>k} Q_{>k}^T` (``P = I - U_k U_k^T``); likewise
+    :math:`R^T R = V_{>k} \Lambda_{>k} V_{>k}^T`. This replaces a truncated
+    eigensolver plus a second full eigendecomposition of the residual.
+    """
+    T, N = G_full.shape
+    k = int(min(n_factors, T, N))
+    small = T <= N
+    gram = G_full @ G_full.T if small else G_full.T @ G_full
+    lam, Q = scipy.linalg.eigh(gram, driver="evd", check_finite=False)
+    lam, Q = lam[::-1], Q[:, ::-1]
+    rest = (np.maximum(lam[k:], 0.0), Q[:, k:])
+    if small:
+        U = Q[:, :k]
+        return U, U.T @ G_full, rest
+    S = np.sqrt(np.maximum(lam[:k], 0.0))
+    GV = G_full @ Q[:, :k]
+    U = np.divide(GV, S, out=np.zeros_like(GV), where=S > 0)
+    return U, S[:, None] * Q[:, :k].T, rest
 
 
 def pca_factors(
@@ -155,6 +212,37 @@ class StatisticalFactor(RiskModel):
     def __init__(self, *, n_factors: int = 10) -> None:
         self.n_factors = n_factors
 
+    def fit(
+        self,
+        returns: pd.DataFrame | None,
+        benchmark_returns: pd.Series | None = None,
+        *,
+        periods_per_year: float = 252.0,
+    ) -> StatisticalFactor:
+        """Estimate the model; skipped when the data are those of the last fit.
+
+        See :meth:`RiskModel.fit`. A digest of the returns, the benchmark
+        returns, ``periods_per_year`` and ``n_factors`` is kept; a re-solve
+        on an unchanged window reuses ``factors_``. The dense linear algebra
+        runs on one BLAS thread when it is small.
+        """
+        key = None
+        if isinstance(returns, pd.DataFrame):
+            key = fingerprint(
+                returns, benchmark_returns, periods_per_year, self.n_factors
+            )
+            last = self.__dict__.get("_fit_key")
+            if key is not None and last == (key, id(self.__dict__.get("factors_"))):
+                return self
+        self.__dict__.pop("_fit_key", None)
+        shape = getattr(returns, "shape", (0, 0))
+        flops = float(min(shape) ** 2 * max(shape))
+        with blas_single_thread(flops):
+            super().fit(returns, benchmark_returns, periods_per_year=periods_per_year)
+        if key is not None:
+            self._fit_key = (key, id(self.factors_))
+        return self
+
     @property
     def min_observations(self) -> int:  # type: ignore[override]
         """At least ``n_factors + 1`` observations are needed."""
@@ -175,12 +263,13 @@ class StatisticalFactor(RiskModel):
                 "dozen factors is usual)."
             )
         G = centred_factor(X, periods_per_year)
-        U, exposures = principal_factors(G, k)
-        exposures, specific = pca_factors(G, k, exposures=exposures)
         if xb is None:
-            return RiskFactors(assets, exposures, specific)
+            U, exposures = principal_factors(G, k)
+            return RiskFactors(assets, *pca_factors(G, k, exposures=exposures))
         # Returns-only: the benchmark's loadings on the assets' principal
         # factors, then its residual regressed jointly (ridge, GCV) on theirs.
+        U, exposures, rest = principal_split(G, k)
+        exposures, specific = pca_factors(G, k, exposures=exposures)
         gb = centred_factor(xb[:, None], periods_per_year)[:, 0]
         loadings = U.T @ gb
         n = X.shape[1]
@@ -189,6 +278,7 @@ class StatisticalFactor(RiskModel):
             gb - U @ loadings,
             n_free=G.shape[0] - 1 - k,
             priors=[np.full(n, 1.0 / n)],
+            spectrum=rest,
         )
         self.ridge_ = fit
         return RiskFactors(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +23,8 @@ from replicator.exceptions import (
 __all__ = [
     "RidgeFit",
     "benchmark_label",
+    "blas_single_thread",
+    "fingerprint",
     "joint_returns",
     "numeric_frame",
     "psd_factor",
@@ -241,6 +245,7 @@ def ridge_gcv(
     y: np.ndarray,
     n_free: int | None = None,
     priors: Sequence[np.ndarray] = (),
+    spectrum: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> RidgeFit:
     r"""Ridge regression of ``y`` on the columns of ``X``, penalty chosen by GCV.
 
@@ -257,6 +262,9 @@ def ridge_gcv(
     priors : sequence of ndarray of shape (n_cols,)
         Centres of the penalty besides zero (``||coef - prior||^2`` is
         penalized); the centre with the lowest GCV is kept.
+    spectrum : (ndarray, ndarray), optional
+        Eigenvalues and eigenvectors of ``X X^T`` (when ``n_rows <= n_cols``)
+        or ``X^T X``, if already known; eigenpairs left out are taken as zero.
 
     Returns
     -------
@@ -283,18 +291,22 @@ def ridge_gcv(
     """
     n_rows, n_cols = X.shape
     n = float(n_rows if n_free is None else n_free)
+    if spectrum is None:
+        spectrum = np.linalg.eigh(X @ X.T if n_rows <= n_cols else X.T @ X)
+    lam = np.asarray(spectrum[0], dtype=float)
     if n_rows <= n_cols:
-        lam, Uv = np.linalg.eigh(X @ X.T)
-        project = Uv.T
+        Uv = spectrum[1]
+        project = Uv.T.copy()
     else:
-        lam, V = np.linalg.eigh(X.T @ X)
+        V = spectrum[1]
         sigma = np.sqrt(np.maximum(lam, 0.0))
         project = (X @ V).T / np.where(sigma > 0, sigma, 1.0)[:, None]
     # Directions of (numerically) zero variance carry no information.
     null = lam <= EIG_RTOL * max(float(lam.max(initial=0.0)), 1e-300)
     lam = np.where(null, 0.0, lam)
     project[null] = 0.0
-    scale = float(lam.mean()) if lam.size and lam.mean() > 0 else 1.0
+    trace = float(lam.sum())
+    scale = trace / min(n_rows, n_cols) if trace > 0 else 1.0
     alphas = scale * RIDGE_GRID
     dofs = np.sum(lam[None, :] / (lam[None, :] + alphas[:, None]), axis=1)
     shrink2 = (alphas[:, None] / (lam[None, :] + alphas[:, None])) ** 2
@@ -319,3 +331,83 @@ def ridge_gcv(
     if prior is not None:
         coef = coef + prior
     return RidgeFit(coef, alpha, float(dofs[i]), rss_min, gcv_min)
+
+
+#: Below this many multiply-adds (the Gram matrix of a 250 x 4000 window), the
+#: dense linear algebra of a fit runs on one BLAS thread.
+SMALL_FLOPS = 2.5e8
+
+_CONTROLLER: list = []
+
+
+@contextlib.contextmanager
+def blas_single_thread(flops: float) -> Iterator[None]:
+    """Run small dense linear algebra on one BLAS thread.
+
+    Multi-threaded OpenBLAS spins its threads: on a busy 2-core machine a
+    250 x 250 eigendecomposition on two threads was 2-5x slower than on one
+    (issue 14). Above ``SMALL_FLOPS`` the threads are left alone.
+    """
+    if flops > SMALL_FLOPS:
+        yield
+        return
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - a scikit-learn dependency
+            _CONTROLLER.append(None)
+        else:
+            _CONTROLLER.append(ThreadpoolController())
+    controller = _CONTROLLER[0]
+    if controller is None:  # pragma: no cover
+        yield
+        return
+    with controller.limit(limits=1, user_api="blas"):
+        yield
+
+
+def _array_digest(h: hashlib._Hash, a: np.ndarray) -> bool:
+    if not isinstance(a, np.ndarray) or a.dtype.hasobject:
+        return False
+    h.update(repr((a.shape, str(a.dtype))).encode())
+    if a.dtype.kind in "mM":
+        a = a.view(np.int64)
+    if a.flags.c_contiguous:
+        h.update(b"C")
+        h.update(memoryview(a).cast("B"))
+    elif a.T.flags.c_contiguous:
+        h.update(b"F")
+        h.update(memoryview(a.T).cast("B"))
+    else:
+        h.update(b"C")
+        h.update(np.ascontiguousarray(a).data)
+    return True
+
+
+def _labels_digest(h: hashlib._Hash, labels: pd.Index) -> None:
+    h.update(repr(labels.dtype).encode())
+    if not _array_digest(h, np.asarray(labels.to_numpy())):
+        h.update("\x1f".join(map(repr, labels)).encode())
+
+
+def fingerprint(*parts: object) -> bytes | None:
+    """Return a digest of the data a model is fitted on (frames, series, scalars).
+
+    Two calls give the same digest when the values, the labels and the scalars
+    are equal; any change to one value changes it (SHA-1 of the bytes). None
+    when a frame holds Python objects (no digest: always refit).
+    """
+    h = hashlib.sha1(usedforsecurity=False)
+    for part in parts:
+        if isinstance(part, (pd.DataFrame, pd.Series)):
+            if not _array_digest(h, part.to_numpy()):
+                return None
+            _labels_digest(h, part.index)
+            if isinstance(part, pd.DataFrame):
+                _labels_digest(h, part.columns)
+            else:
+                h.update(repr(part.name).encode())
+        else:
+            h.update(repr(part).encode())
+        h.update(b"\x1e")
+    return h.digest()

@@ -156,3 +156,27 @@ def test_n_factors_above_the_number_of_assets_is_rejected():
         with pytest.raises(ConfigError, match=r"n_factors=9 .*8 assets"):
             rp.risk.StatisticalFactor(n_factors=9).fit(R, bench)
     rp.risk.StatisticalFactor(n_factors=8).fit(R, index)  # the limit itself is fine
+
+
+@pytest.mark.parametrize("shape", [(120, 60), (60, 120)])
+def test_the_model_equals_a_separate_pca_and_ridge(shape):
+    # principal_split reuses one eigendecomposition for the factors and the
+    # residual's spectrum; the result equals a fresh ridge_gcv on the residual.
+    from replicator.risk._sample import centred_factor
+    from replicator.risk._statistical_factor import principal_factors
+
+    R, index, _ = _index_of_constituents(n_dates=shape[0], n_assets=shape[1])
+    risk = rp.risk.StatisticalFactor(n_factors=4).fit(R, index)
+    G = centred_factor(R.to_numpy(), 252.0)
+    gb = centred_factor(index.to_numpy()[:, None], 252.0)[:, 0]
+    U, E = principal_factors(G, 4)
+    ref = ridge_gcv(
+        G - U @ E,
+        gb - U @ (U.T @ gb),
+        n_free=shape[0] - 5,
+        priors=[np.full(shape[1], 1 / shape[1])],
+    )
+    f = risk.factors_
+    np.testing.assert_allclose(np.abs(f.exposures), np.abs(E), atol=1e-10)
+    np.testing.assert_allclose(risk.ridge_.coef, ref.coef, rtol=1e-6, atol=1e-10)
+    assert f.benchmark_specific_var == pytest.approx(ref.prediction_var, rel=1e-6)
