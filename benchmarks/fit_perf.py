@@ -71,9 +71,11 @@ def rolling_times(
     for i in range(n_solves + 1):
         s = i if moving else 0
         window = returns.iloc[s : s + lookback]
-        bench = benchmark.loc[window.index] if benchmark.index.equals(
-            returns.index
-        ) else benchmark
+        bench = (
+            benchmark.loc[window.index]
+            if benchmark.index.equals(returns.index)
+            else benchmark
+        )
         t0 = time.perf_counter()
         res = model.solve(returns=window, benchmark=bench, holdings=holdings)
         if i:  # the first solve compiles
@@ -113,14 +115,18 @@ def main(argv: list[str] | None = None) -> int:
         if busy.is_alive():  # pragma: no cover
             busy.terminate()
     ok = True
-    print(f"{'case (N=500, k=10, T=252)':32s} {'quiet ms':>9s} {'busy ms':>9s} {'ratio':>6s}")
+    head = ("case (N=500, k=10, T=252)", "quiet ms", "busy ms", "ratio")
+    print(f"{head[0]:32s} {head[1]:>9s} {head[2]:>9s} {head[3]:>6s}")
     for key in quiet:
         ratio = loaded[key] / quiet[key]
-        print(f"{key:32s} {quiet[key] * 1e3:9.2f} {loaded[key] * 1e3:9.2f} {ratio:6.2f}")
+        q, b = quiet[key] * 1e3, loaded[key] * 1e3
+        print(f"{key:32s} {q:9.2f} {b:9.2f} {ratio:6.2f}")
         if "new window" in key:
             ok &= quiet[key] <= 0.015 and ratio <= 2.0
-    print("targets (new window: <= 15 ms quiet, <= 2x beside one busy process):",
-          "PASS" if ok else "MISS")
+    print(
+        "targets (new window: <= 15 ms quiet, <= 2x beside one busy process):",
+        "PASS" if ok else "MISS",
+    )
     return 0 if ok else 1
 
 
