@@ -16,6 +16,7 @@ from replicator import (
     measures,
     report,
     risk,
+    select,
 )
 from replicator.backtest import BacktestResult
 from replicator.replicator import Replicator
@@ -43,4 +44,5 @@ __all__ = [
     "measures",
     "report",
     "risk",
+    "select",
 ]
