@@ -27,6 +27,7 @@ from replicator.config._schema import (
     UniverseConfig,
 )
 from replicator.config._terms import build_term, term_classes
+from replicator.config._tune import run_tune_config
 
 __all__ = [
     "BenchmarkConfig",
@@ -54,5 +55,6 @@ __all__ = [
     "run_backtest_config",
     "run_config",
     "run_frontier",
+    "run_tune_config",
     "term_classes",
 ]

@@ -238,6 +238,7 @@ class RunConfig(_Section):
     frontier: FrontierConfig = Field(default_factory=FrontierConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     backtest: dict[str, Any] = Field(default_factory=dict)
+    tune: dict[str, Any] = Field(default_factory=dict)
 
     def resolve_paths(self, base: Path) -> RunConfig:
         """Return a copy with relative paths made absolute against ``base``."""
