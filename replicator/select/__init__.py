@@ -8,6 +8,13 @@
 >>> sel.settings, sel.table, sel.plot()                         # doctest: +SKIP
 """
 
+from replicator.select._reselect import ReselectedBacktest, reselecting_backtest
 from replicator.select._walk_forward import Selection, candidates, walk_forward
 
-__all__ = ["Selection", "candidates", "walk_forward"]
+__all__ = [
+    "ReselectedBacktest",
+    "Selection",
+    "candidates",
+    "reselecting_backtest",
+    "walk_forward",
+]

@@ -119,3 +119,41 @@ def test_a_list_of_models_is_a_grid(market):
     sel = rp.select.walk_forward(models, R, index, validation=100, lookback=120)
     assert len(sel.table) == 2
     assert isinstance(sel.plot(), matplotlib.figure.Figure)
+
+
+def test_reselecting_backtest_with_one_candidate_is_the_plain_backtest(market):
+    # The segments' accounting (drifted holdings, NAV, formation costs) chains
+    # into the same daily returns as one continuous backtest.
+    R, index = market
+    kw = {"schedule": "M", "lookback": 120, "validation": 100}
+    grid = {"risk": [rp.risk.StatisticalFactor(n_factors=3)], "risk_aversion": [1.0]}
+    res = rp.select.reselecting_backtest(grid, R, index, model=BASE, every=3, **kw)
+    assert len(res.segments) >= 3 and len(res.choices) == len(res.segments)
+    plain_model = BASE.clone()
+    plain_model.risk = rp.risk.StatisticalFactor(n_factors=3)
+    plain_model.risk_aversion = 1.0
+    plain = rp.backtest.run(
+        plain_model,
+        R,
+        index,
+        schedule="M",
+        lookback=120,
+        start=res.daily.index[1],
+        baselines=None,
+    )
+    pd.testing.assert_index_equal(res.daily.index, plain.daily.index)
+    np.testing.assert_allclose(
+        res.daily["portfolio_return"], plain.daily["portfolio_return"], atol=1e-7
+    )
+    np.testing.assert_allclose(res.daily["nav"], plain.daily["nav"], rtol=1e-6)
+    assert res.tracking_error == pytest.approx(plain.metrics()["te_ex_post"], rel=1e-4)
+
+
+def test_reselecting_backtest_chooses_at_each_segment(market):
+    R, index = market
+    res = rp.select.reselecting_backtest(
+        GRID, R, index, model=BASE, every=4, schedule="M", lookback=120, validation=100
+    )
+    for sel, seg in zip(res.selections, res.segments, strict=True):
+        assert sel.until == seg.daily.index[0]  # chosen with data up to formation
+        assert seg.config["model"] == repr(sel.model)
