@@ -32,7 +32,7 @@ from replicator.problem._diagnose import ADVICE, diagnose_infeasibility
 from replicator.problem._native import ELASTIC_TOL, NativeProblem, supports_native
 from replicator.result import ReplicationResult
 from replicator.risk._base import RiskModel
-from replicator.risk._statistical_factor import StatisticalFactor
+from replicator.risk._ewma import EWMA
 from replicator.solvers import SolverStats, Status
 from replicator.solvers._native import NATIVE_SOLVERS
 from replicator.terms import is_conic
@@ -47,17 +47,18 @@ class Replicator:
 
     Parameters
     ----------
-    risk : RiskModel, default StatisticalFactor(n_factors=10)
+    risk : RiskModel, default EWMA(halflife=63)
         Risk model; estimated from ``returns`` at each solve unless given
-        directly (``rp.risk.Covariance``, ``rp.risk.FactorModel``).
+        directly (``rp.risk.Covariance``, ``rp.risk.FactorModel``). The
+        default and ``risk_aversion`` come from ``benchmarks/quality``.
     costs : sequence of Cost
         Trading-cost models (fractions of NAV).
     constraints : sequence of Constraint
         Hard constraints; wrap one in ``rp.constraints.Soft`` to penalize it.
-    risk_aversion : float, default 100
+    risk_aversion : float, default 1
         Active risk aversion ``lambda``: the objective is
         ``TE^2 + cost / (lambda * horizon)``. With the default, paying 1 bp a
-        year of cost drag is worth removing a tracking error of 10 bp.
+        year of cost drag is worth removing a tracking error of 1 %.
     horizon : float, default 1
         Holding horizon ``H`` in years over which one-off costs are amortized.
     periods_per_year : float, default 252
@@ -114,7 +115,7 @@ class Replicator:
         costs: Sequence[Cost] = (),
         constraints: Sequence[Constraint] = (),
         *,
-        risk_aversion: float = 100.0,
+        risk_aversion: float = 1.0,
         horizon: float = 1.0,
         periods_per_year: float = 252.0,
         solver: str = "auto",
@@ -122,7 +123,7 @@ class Replicator:
         fallback: bool = True,
         backend: str = "auto",
     ) -> None:
-        self.risk = risk if risk is not None else StatisticalFactor(n_factors=10)
+        self.risk = risk if risk is not None else EWMA(halflife=63)
         self.costs = list(costs)
         self.constraints = list(constraints)
         self.risk_aversion = risk_aversion

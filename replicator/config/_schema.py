@@ -178,7 +178,7 @@ class SolverConfig(_Section):
 
     name: str = "auto"
     options: dict[str, Any] = Field(default_factory=dict)
-    risk_aversion: float = 100.0
+    risk_aversion: float = 1.0
     horizon: float = 1.0
     periods_per_year: float = 252.0
     fallback: bool = True
@@ -228,7 +228,7 @@ class RunConfig(_Section):
     benchmark: BenchmarkConfig = Field(default_factory=BenchmarkConfig)
     portfolio: PortfolioConfig = Field(default_factory=PortfolioConfig)
     risk: dict[str, Any] = Field(
-        default_factory=lambda: {"type": "StatisticalFactor", "n_factors": 10}
+        default_factory=lambda: {"type": "EWMA", "halflife": 63}
     )
     costs: list[dict[str, Any]] = Field(default_factory=list)
     constraints: list[dict[str, Any]] = Field(
