@@ -18,6 +18,7 @@ from replicator import (
     measures,
     report,
     risk,
+    select,
     venues,
 )
 from replicator.backtest import BacktestResult
@@ -48,5 +49,6 @@ __all__ = [
     "measures",
     "report",
     "risk",
+    "select",
     "venues",
 ]

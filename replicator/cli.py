@@ -292,6 +292,23 @@ def index(config: Path, out: Path | None) -> None:
         _outputs(outcome)
 
 
+@cli.command(epilog=EXIT_CODES, short_help="Choose risk model and risk_aversion.")
+@CONFIG
+@OUT
+@_guarded
+def tune(config: Path, out: Path | None) -> None:
+    """Walk-forward validation of the candidates in CONFIG's tune section.
+
+    Writes tune.csv, tune.json and tune.png; uses data up to tune.until only.
+    """
+    from replicator.config import run_tune_config
+
+    selection, _, files = run_tune_config(config, out)
+    if not _quiet():
+        click.echo(selection.summary())
+        click.echo("\n".join(f"wrote {f}" for f in files))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (``replicator``)."""
     cli.main(args=argv, prog_name="replicator")

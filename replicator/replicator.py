@@ -20,7 +20,7 @@ from replicator.exceptions import ConfigError, DataError
 from replicator.problem import CompiledProblem, Problem
 from replicator.result import ReplicationResult
 from replicator.risk._base import RiskModel
-from replicator.risk._statistical_factor import StatisticalFactor
+from replicator.risk._ewma import EWMA
 from replicator.terms import params_match, params_state
 
 __all__ = ["Replicator"]
@@ -31,17 +31,18 @@ class Replicator:
 
     Parameters
     ----------
-    risk : RiskModel, default StatisticalFactor(n_factors=10)
+    risk : RiskModel, default EWMA(halflife=63)
         Risk model; estimated from ``returns`` at each solve unless given
-        directly (``rp.risk.Covariance``, ``rp.risk.FactorModel``).
+        directly (``rp.risk.Covariance``, ``rp.risk.FactorModel``). The
+        default and ``risk_aversion`` come from ``benchmarks/quality``.
     costs : sequence of Cost
         Trading-cost models (fractions of NAV).
     constraints : sequence of Constraint
         Hard constraints; wrap one in ``rp.constraints.Soft`` to penalize it.
-    risk_aversion : float, default 100
+    risk_aversion : float, default 1
         Active risk aversion ``lambda``: the objective is
         ``TE^2 + cost / (lambda * horizon)``. With the default, paying 1 bp a
-        year of cost drag is worth removing a tracking error of 10 bp.
+        year of cost drag is worth removing a tracking error of 1 %.
     horizon : float, default 1
         Holding horizon ``H`` in years over which one-off costs are amortized.
     periods_per_year : float or None, default 252
@@ -101,7 +102,7 @@ class Replicator:
         costs: Sequence[Cost] = (),
         constraints: Sequence[Constraint] = (),
         *,
-        risk_aversion: float = 100.0,
+        risk_aversion: float = 1.0,
         horizon: float = 1.0,
         periods_per_year: float | None = 252.0,
         solver: str = "auto",
@@ -109,7 +110,7 @@ class Replicator:
         fallback: bool = True,
         backend: str = "auto",
     ) -> None:
-        self.risk = risk if risk is not None else StatisticalFactor(n_factors=10)
+        self.risk = risk if risk is not None else EWMA(halflife=63)
         self.costs = list(costs)
         self.constraints = list(constraints)
         self.risk_aversion = risk_aversion

@@ -70,6 +70,7 @@ LAYERS: dict[str, int] = {
     "replicator.cli": 6,
     "replicator.datasets": 6,
     "replicator.derivatives": 6,
+    "replicator.select": 6,
     "replicator.__main__": 6,
     "replicator": 6,
 }

@@ -10,7 +10,7 @@ import pandas as pd
 
 from replicator.measures import ex_post_tracking_error
 
-__all__ = ["METRIC_LABELS", "backtest_metrics"]
+__all__ = ["METRIC_LABELS", "backtest_metrics", "bias_statistic"]
 
 #: Below this ex-ante TE (1e-8, i.e. 1e-6 %), the realized/ex-ante ratio is undefined.
 MIN_TE = 1e-8
@@ -21,6 +21,7 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "te_ex_post_rms": ("Ex-post TE (RMS, ann.)", "pct"),
     "te_ex_ante_mean": ("Mean ex-ante TE", "pct"),
     "te_realized_over_ex_ante": ("Realized / ex-ante TE", "ratio"),
+    "te_bias_statistic": ("Bias statistic (1 = calibrated)", "ratio"),
     "tracking_difference_annualized": ("Tracking difference (ann.)", "pct"),
     "tracking_difference_cumulative": ("Tracking difference (cum.)", "pct"),
     "portfolio_return_annualized": ("Portfolio return (ann.)", "pct"),
@@ -47,6 +48,57 @@ def _label(date: Any) -> str:
     if isinstance(date, pd.Timestamp) and date == date.normalize():
         return date.date().isoformat()
     return str(date)
+
+
+def bias_statistic(
+    daily: pd.DataFrame, rebalances: pd.DataFrame, periods_per_year: float
+) -> float:
+    r"""Return the sd of the active returns in units of their ex-ante TE.
+
+    Parameters
+    ----------
+    daily : DataFrame
+        The daily table (first row: formation), with ``active_return``.
+    rebalances : DataFrame
+        The rebalance log, with ``ex_ante_te`` by rebalance date.
+    periods_per_year : float
+        Annualization factor.
+
+    Returns
+    -------
+    float
+        NaN when fewer than two performance days have an ex-ante TE.
+
+    Notes
+    -----
+    Each performance day ``t`` is standardized by the ex-ante TE
+    :math:`\sigma_{r(t)}` of the last rebalance ``r(t) < t``:
+
+    .. math::
+
+        z_t = \frac{a_t}{\sigma_{r(t)} / \sqrt p}, \qquad
+        b = \mathrm{sd}(z)
+
+    ``b`` is 1 for a calibrated risk model, above 1 when the ex-ante TE is
+    over-confident (realized is larger) and below 1 when it is conservative.
+    With ``T`` independent days its sampling error is about
+    :math:`1/\sqrt{2T}`, so ``b`` outside :math:`1 \pm 2/\sqrt{2T}`
+    (about 0.91-1.09 over a year) is evidence of mis-calibration. Unlike the
+    ratio of the whole period's TE to the mean ex-ante TE, it weighs each
+    holding period by its own forecast.
+    """
+    ante = rebalances["ex_ante_te"].astype(float)
+    ante = ante[np.isfinite(ante) & (ante > MIN_TE)]
+    if ante.empty:
+        return float("nan")
+    # The forecast made at the close of a rebalance date covers the next days.
+    sigma = ante.reindex(daily.index).ffill().shift(1).iloc[1:]
+    active = daily["active_return"].iloc[1:]
+    ok = sigma.notna().to_numpy()
+    if ok.sum() < 2:
+        return float("nan")
+    z = active.to_numpy()[ok] / (sigma.to_numpy()[ok] / math.sqrt(periods_per_year))
+    return float(np.std(z, ddof=1))
 
 
 def backtest_metrics(
@@ -128,6 +180,9 @@ def backtest_metrics(
         "te_ex_post_rms": _finite(te_rms),
         "te_ex_ante_mean": _finite(te_ante),
         "te_realized_over_ex_ante": _finite(te / te_ante) if te_ante > MIN_TE else None,
+        "te_bias_statistic": _finite(
+            bias_statistic(daily, rebalances, periods_per_year)
+        ),
         "tracking_difference_annualized": _finite(ann_p - ann_b),
         "tracking_difference_cumulative": _finite(gp - gb),
         "portfolio_return_annualized": _finite(ann_p),

@@ -28,6 +28,7 @@ from replicator.config._schema import (
     UniverseConfig,
 )
 from replicator.config._terms import build_term, term_classes
+from replicator.config._tune import run_tune_config
 
 __all__ = [
     "BenchmarkConfig",
@@ -56,5 +57,6 @@ __all__ = [
     "run_config",
     "run_frontier",
     "run_index_config",
+    "run_tune_config",
     "term_classes",
 ]

@@ -36,7 +36,7 @@ ALL_OUTPUTS: tuple[OutputFile, ...] = ("weights", "trades", "summary", "report")
 
 #: The risk model when the config has no ``risk`` section (fewer factors are
 #: fitted when there are fewer assets).
-DEFAULT_RISK = {"type": "StatisticalFactor", "n_factors": 10}
+DEFAULT_RISK = {"type": "EWMA", "halflife": 63}
 
 #: Fields holding file paths, resolved against the config file's folder.
 PATH_FIELDS: dict[str, tuple[str, ...]] = {
@@ -200,7 +200,7 @@ class SolverConfig(_Section):
 
     name: str = "auto"
     options: dict[str, Any] = Field(default_factory=dict)
-    risk_aversion: float = 100.0
+    risk_aversion: float = 1.0
     horizon: float = 1.0
     periods_per_year: float | None = None  # None: the dataset's, else inferred
     fallback: bool = True
@@ -259,6 +259,7 @@ class RunConfig(_Section):
     output: OutputConfig = Field(default_factory=OutputConfig)
     backtest: dict[str, Any] = Field(default_factory=dict)
     derivatives: DerivativesConfig | None = None
+    tune: dict[str, Any] = Field(default_factory=dict)
 
     def resolve_paths(self, base: Path) -> RunConfig:
         """Return a copy with relative paths made absolute against ``base``."""

@@ -21,6 +21,7 @@ def _run(data, risk, solver="CLARABEL"):
         costs=[rp.costs.ProportionalFee(bps=5)],
         constraints=[rp.constraints.FullyInvested(), rp.constraints.LongOnly()],
         solver=solver,
+        risk_aversion=100.0,  # the setting these checks were written for
     )
     bt = rp.backtest.run(
         model,

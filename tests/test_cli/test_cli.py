@@ -44,6 +44,7 @@ def test_help_lists_commands_and_exit_codes():
         "validate",
         "frontier",
         "datasets",
+        "tune",
         "Exit codes:",
         "1  bad input",
         "2  the solver failed",
@@ -460,3 +461,44 @@ def test_backtest_section_keys_are_checked(write_config):
     res = invoke("validate", write_config(base(backtest={"returns": "x.csv"})))
     assert res.exit_code == 1
     assert "backtest.returns: is set from the other sections" in res.stderr
+
+
+# --------------------------------------------------------------------- tune
+def test_tune_command(write_config, tmp_path):
+    cfg = base(
+        portfolio={"holdings": "cash", "nav": 1e8},
+        constraints=[{"type": "FullyInvested"}, {"type": "LongOnly"}],
+        backtest={"schedule": "M", "lookback": 60},
+        tune={
+            "risk": [
+                {"type": "StatisticalFactor", "n_factors": 2},
+                {"type": "StatisticalFactor", "n_factors": 4},
+            ],
+            "risk_aversion": [0.1, 100],
+            "validation": 60,
+        },
+    )
+    out = tmp_path / "tune"
+    res = invoke("tune", write_config(cfg), "--out", out)
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == ["tune.csv", "tune.json", "tune.png"]
+    payload = json.loads((out / "tune.json").read_text())
+    assert payload["risk"].startswith("StatisticalFactor")
+    assert payload["risk_aversion"] in (0.1, 100)
+    table = (out / "tune.csv").read_text().splitlines()
+    assert len(table) == 5 and table[0].startswith("candidate,risk,risk_aversion")
+    assert "Selected" in res.stdout
+
+
+def test_tune_section_keys_are_checked(write_config):
+    res = invoke("tune", write_config(base(tune={"risk_aversions": [1]})))
+    assert res.exit_code == 1
+    assert re.search(
+        r"tune\.risk_aversions: unknown key \(did you mean 'risk_aversion'\?\)",
+        res.stderr,
+    )
+    res = invoke("tune", write_config(base(tune={"risk_aversion": [0, 1]})))
+    assert res.exit_code == 1
+    assert "tune.risk_aversion: must be a non-empty list of positive numbers" in (
+        res.stderr
+    )

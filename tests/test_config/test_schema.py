@@ -30,7 +30,7 @@ def test_valid_config_loads_and_resolves_paths(write_config, synth_dir):
     assert isinstance(config, RunConfig)
     assert Path(config.data.returns) == synth_dir / "returns.csv"
     assert Path(config.portfolio.holdings) == synth_dir / "holdings.csv"
-    assert config.solver.risk_aversion == 100.0
+    assert config.solver.risk_aversion == 1.0  # the default (issue 14's study)
     assert config.data.nan_policy == "error"
 
 

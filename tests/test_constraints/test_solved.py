@@ -117,6 +117,7 @@ def test_active_group_bounds_hold(medium):
             risk=rp.risk.StatisticalFactor(n_factors=3),
             costs=[rp.costs.ProportionalFee(bps=100)],
             constraints=[C.FullyInvested(), C.LongOnly(), *extra],
+            risk_aversion=100.0,  # the setting this test was written for
         )
         w0 = medium.holdings * 0 + 1 / len(medium.holdings)  # equal weight: far off
         res = model.solve(medium.returns, medium.benchmark, w0, groups=medium.sectors)
@@ -328,6 +329,7 @@ def test_solver_routing(small, name, backend):
         costs=[rp.costs.ProportionalFee(bps=5)],
         constraints=[C.FullyInvested(), C.LongOnly(), make()],
         backend=backend,
+        risk_aversion=100.0,  # the setting this test was written for
     )
     res = model.solve(
         small.returns,

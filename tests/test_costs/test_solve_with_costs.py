@@ -10,6 +10,7 @@ CONSTRAINTS = [rp.constraints.FullyInvested(), rp.constraints.LongOnly()]
 
 
 def solve(costs, market, **kwargs):
+    kwargs.setdefault("risk_aversion", 100.0)  # the setting these were written for
     model = rp.Replicator(
         risk=rp.risk.StatisticalFactor(n_factors=2),
         costs=costs,

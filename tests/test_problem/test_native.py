@@ -132,6 +132,7 @@ class Problem:
         same numbers on both paths) and is not refitted by solve().
         """
         drop = self.term if without_term else None
+        kw.setdefault("risk_aversion", 100.0)  # the setting these were written for
         return (Prefitted if prefit else rp.Replicator)(
             risk=self.fitted_risk() if prefit else self.risk(),
             costs=copy.deepcopy([c for c in self.costs if c is not drop]),

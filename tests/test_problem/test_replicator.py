@@ -18,6 +18,7 @@ C = rp.constraints
 
 
 def basic_model(**kw):
+    kw.setdefault("risk_aversion", 100.0)  # the setting these tests were written for
     return rp.Replicator(
         risk=kw.pop("risk", rp.risk.StatisticalFactor(n_factors=3)),
         costs=kw.pop("costs", [rp.costs.ProportionalFee(bps=5)]),

@@ -1,0 +1,1 @@
+"""Out-of-the-box replication quality study (issue 14)."""
