@@ -20,11 +20,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from replicator.config._backtest import backtest_kwargs
+from replicator.config._backtest_args import backtest_kwargs
 from replicator.config._build import capture_warnings, located
 from replicator.config._load import suggest
-from replicator.config._outputs import atomic_outputs, check_out_dir
-from replicator.config._run import _out_dir, prepare_run
+from replicator.config._outputs import (
+    atomic_outputs,
+    check_out_dir,
+    check_outputs_spare_inputs,
+)
+from replicator.config._run import out_dir_of, prepare_run
 from replicator.config._terms import build_term
 from replicator.exceptions import ConfigError
 from replicator.select import walk_forward
@@ -91,12 +95,13 @@ def run_tune_config(path: str | Path, out: str | Path | None = None) -> Any:
     files : list of Path
     """
     (config, inputs, model), caught = capture_warnings(prepare_run, path)
-    section = dict(getattr(config, "tune", None) or {})
+    section = dict(config.tune)
     grid = tune_grid(section, model.risk, inputs.refs)
     kwargs = backtest_kwargs(dict(config.backtest))
     bt_keys = {"schedule", "lookback", "blas_threads", "min_history", "universe"}
     passed = {k: v for k, v in kwargs.items() if k in bt_keys}
-    out_dir = check_out_dir(_out_dir(config, path, out))
+    out_dir = check_out_dir(out_dir_of(config, path, out))
+    check_outputs_spare_inputs(out_dir, list(TUNE_FILES), inputs.files, path)
     with located(model):
         selection, more = capture_warnings(
             walk_forward,
