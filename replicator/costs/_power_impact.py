@@ -88,22 +88,91 @@ class PowerImpact(Cost):
     supports_qp = True
 
     def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
-        """Native form: ``k @ tau``, ``(tau, eps, eps^(1-a) t)`` in power cones.
+        r"""Native form: ``k @ tau`` with ``tau >= |t|^e`` in cones.
 
-        The 3-d power cone of exponent ``a = 1/e`` holds
-        ``tau^a eps^(1-a) >= eps^(1-a) |t|``, i.e. ``tau >= |t|^e``, for any
-        ``eps > 0``; ``eps = u^e`` with ``u`` the typical trade
-        (:func:`~replicator.costs._market.typical_trade`) puts every component
-        at the scale of the cost.
+        ``e = 3/2`` (the square-root law) takes two 3-d second-order cones per
+        asset (:meth:`_qp_soc`); any other exponent one 3-d power cone
+        (:meth:`_qp_pow`). Both are scaled by the typical trade ``u``
+        (:func:`~replicator.costs._market.typical_trade`) so that every cone
+        component is of the order of ``u``.
+
+        Notes
+        -----
+        Clarabel treats second-order cones as symmetric cones (Nesterov-Todd
+        scaling), power cones with its slower nonsymmetric method: on the
+        benchmark problems (``benchmarks/conic.py``) the power-cone form
+        stalled (``InsufficientProgress``/``AlmostSolved``) on 1 of 20 seeds
+        at N=1,000 and 2 of 20 at N=3,000 and took 30-85 iterations; the
+        second-order form solved every seed in 21-27 iterations.
         """
         n = snapshot.n_assets
-        e = float(self.exponent)
         k = self.coefficients(snapshot)
-        eps = typical_trade(snapshot) ** e
-        lift = eps ** (1.0 - 1.0 / e)
+        u = typical_trade(snapshot)
         tau = qp.new_block("power_tau", n)
         qp.lower_bound(tau, 0.0)
         qp.linear(tau, k)
+        if float(self.exponent) == 1.5:
+            self._qp_soc(qp, tau, u)
+        else:
+            self._qp_pow(qp, tau, u)
+
+    def _qp_soc(self, qp: QPBuilder, tau: str, u: FloatArray) -> None:
+        r"""``tau >= a^{3/2}``, ``a = buy + sell``, as two rotated SOCs.
+
+        Notes
+        -----
+        With :math:`s \ge 0` (stored as :math:`\hat s = s/\sqrt{u}`),
+
+        .. math::
+
+            2 s \tau \ge a^2, \qquad a/4 \ge s^2
+            \;\Longrightarrow\;
+            \tau \ge \frac{a^2}{2s} \ge \frac{a^2}{2\sqrt{a/4}} = a^{3/2},
+
+        with equality at :math:`s = \sqrt{a/4}` (the MOSEK modeling
+        cookbook's 3/2-power form). A rotated cone :math:`2xy \ge z^2` is the
+        SOC :math:`((x+y)/\sqrt2, (x-y)/\sqrt2, z)`; the first takes
+        :math:`x = u\hat s`, :math:`y = \tau/\sqrt u`, :math:`z = a`, the
+        second :math:`x = a`, :math:`y = u/8`, :math:`z = u \hat s`: every
+        component is of the order of ``u``. ``a = buy + sell`` is ``|t|``
+        whenever the asset does not both buy and sell, which an optimum never
+        does (doing both only adds cost).
+        """
+        n = u.size
+        r2 = np.sqrt(2.0)
+        root = np.sqrt(u)
+        s_hat = qp.new_block("power_s", n)
+        trade = {"buy": diagonal(-1.0 / r2, n), "sell": diagonal(-1.0 / r2, n)}
+        qp.cones(
+            "soc",
+            [
+                ({s_hat: diagonal(-u / r2), tau: diagonal(-1.0 / (r2 * root))}, 0.0),
+                ({s_hat: diagonal(-u / r2), tau: diagonal(1.0 / (r2 * root))}, 0.0),
+                ({"buy": diagonal(-1.0, n), "sell": diagonal(-1.0, n)}, 0.0),
+            ],
+            count=n,
+        )
+        qp.cones(
+            "soc",
+            [
+                (trade, u / (8.0 * r2)),
+                (trade, -u / (8.0 * r2)),
+                ({s_hat: diagonal(-u)}, 0.0),
+            ],
+            count=n,
+        )
+
+    def _qp_pow(self, qp: QPBuilder, tau: str, u: FloatArray) -> None:
+        """``(tau, eps, eps^(1-a) t)`` in power cones of exponent ``a = 1/e``.
+
+        The 3-d power cone holds ``tau^a eps^(1-a) >= eps^(1-a) |t|``, i.e.
+        ``tau >= |t|^e``, for any ``eps > 0``; ``eps = u^e`` puts every
+        component at the scale of the cost.
+        """
+        n = u.size
+        e = float(self.exponent)
+        eps = u**e
+        lift = eps ** (1.0 - 1.0 / e)
         qp.cones(
             "pow",
             [

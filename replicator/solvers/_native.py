@@ -15,14 +15,15 @@ solver (``update``); otherwise it is set up again.
   within 1e-6 of a tight Clarabel solve.
 * **OSQP** (ADMM, warm-started): needs eps ~ 2.5e-2/N^2 for a 1e-4 objective
   gap, hence hundreds to thousands of iterations on these problems.
-* **Clarabel** (interior point, no warm start): set up on every call; the
-  only native solver of problems with cones (power impact, AMM, TE cap).
+* **Clarabel** (interior point, no warm start): the only native solver of
+  problems with cones (power impact, AMM, TE cap); a re-solve with the same
+  pattern updates the data in place and keeps the symbolic factorization.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -232,55 +233,127 @@ class _OSQP:
 
 
 class _Clarabel:
+    """Clarabel, kept between calls: a re-solve updates the data in place.
+
+    Clarabel cannot warm start an interior point, but when the new problem has
+    the sparsity pattern and cones of the last one, ``DefaultSolver.update``
+    rewrites ``P, q, A, b`` and keeps the symbolic factorization of the KKT
+    system and its allocations. Updates need ``presolve_enable = False`` (the
+    assembly never passes an infinite bound, the only rows Clarabel's presolve
+    removes) and ``input_sparse_dropzeros = False`` (the default).
+
+    The duality-gap tolerances are 1e-10 (Clarabel's default: 1e-8): at 1e-8
+    the 3/2-power benchmark (``benchmarks/conic.py``) ended up to 3e-6 above
+    a tight reference at N=200; at 1e-10 within 7e-8, for about two more
+    iterations. A problem that stalls at 1e-10 (``InsufficientProgress``,
+    ``AlmostSolved``, ...) is solved again at Clarabel's defaults; tolerances
+    given in ``solver_options`` are used as given.
+    """
+
+    #: Tolerances tighter than Clarabel's defaults (see above).
+    TIGHT: ClassVar[dict[str, float]] = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10}
+
     name = "CLARABEL"
 
     def __init__(self, options: dict[str, Any]) -> None:
-        self.options = {**DEFAULT_OPTIONS.get("CLARABEL", {}), **options}
+        self.options = {
+            "presolve_enable": False,
+            **DEFAULT_OPTIONS.get("CLARABEL", {}),
+            **options,
+        }
+        #: True when the tight tolerances are ours (none given by the user).
+        self.tight = not any(k in self.options for k in self.TIGHT)
+        self.solver: Any = None
+        self.key: Any = None
 
-    def solve(self, d: Any) -> NativeOutcome:
+    @staticmethod
+    def _assemble(
+        d: Any,
+    ) -> tuple[sp.csc_matrix, np.ndarray, list[Any], tuple[Any, ...]]:
+        """Stack rows and cones: ``A x + s = b``, ``s`` in the cones."""
         import clarabel
 
-        t0 = time.perf_counter()
         lo_b, hi_b = np.isfinite(d.x_lower), np.isfinite(d.x_upper)
         lo_r, hi_r = np.isfinite(d.l_in), np.isfinite(d.u_in)
         eye = sp.identity(d.n_variables, format="csr")
-        A = sp.vstack(
-            [d.A_eq, d.A_in[hi_r], -d.A_in[lo_r], eye[hi_b], -eye[lo_b]], format="csc"
-        )
-        b = np.concatenate(
-            [d.b_eq, d.u_in[hi_r], -d.l_in[lo_r], d.x_upper[hi_b], -d.x_lower[lo_b]]
-        )
+        blocks = [d.A_eq, d.A_in[hi_r], -d.A_in[lo_r], eye[hi_b], -eye[lo_b]]
+        rhs = [d.b_eq, d.u_in[hi_r], -d.l_in[lo_r], d.x_upper[hi_b], -d.x_lower[lo_b]]
+        n_in = int(sum(r.size for r in rhs[1:]))
         cones = [clarabel.ZeroConeT(int(d.b_eq.size))]
-        n_in = int(b.size - d.b_eq.size)
         if n_in:
             cones.append(clarabel.NonnegativeConeT(n_in))
+        spec: tuple[Any, ...] = (int(d.b_eq.size), n_in)
         if d.is_conic:
-            A = sp.vstack([A, d.A_cone], format="csc")
-            b = np.concatenate([b, d.b_cone])
+            blocks.append(d.A_cone)
+            rhs.append(d.b_cone)
             for kind, dim, param, count in d.cones:
                 if kind == "soc":
                     cones.extend(clarabel.SecondOrderConeT(dim) for _ in range(count))
                 else:
                     cones.extend(clarabel.PowerConeT(param) for _ in range(count))
+            spec += tuple(d.cones)
+        A = sp.vstack(blocks, format="csc")
+        A.sort_indices()
+        return A, np.concatenate(rhs), cones, spec
+
+    def solve(self, d: Any) -> NativeOutcome:
+        t0 = time.perf_counter()
+        A, b, cones, spec = self._assemble(d)
+        P = sp.triu(d.P, format="csc")
+        P.sort_indices()
+        key = (_pattern(P), _pattern(A), spec)
+        same = (
+            self.solver is not None
+            and self.key[2] == spec
+            and all(
+                _same_pattern(x, y) for x, y in zip(key[:2], self.key[:2], strict=True)
+            )
+        )
+        if same:
+            self.solver.update(P=P.data, q=d.q, A=A.data, b=b)
+        else:
+            self.solver = self._new(P, d.q, A, b, cones, self.tight)
+        self.key = key
+        t1 = time.perf_counter()
+        sol = self.solver.solve()
+        raw = str(sol.status)
+        mapped = _CLARABEL_STATUS.get(raw, Status.FAILED)
+        iterations = int(sol.iterations)
+        retried = False
+        if self.tight and mapped in (Status.FAILED, Status.OPTIMAL_INACCURATE):
+            first = raw
+            self.solver = self._new(P, d.q, A, b, cones, False)
+            sol = self.solver.solve()
+            raw = f"{sol.status} (at Clarabel's tolerances; at 1e-10: {first})"
+            mapped = _CLARABEL_STATUS.get(str(sol.status), Status.FAILED)
+            iterations += int(sol.iterations)
+            retried = True  # the next call sets up with the tight tolerances
+        t2 = time.perf_counter()
+        x = np.array(sol.x, dtype=float) if mapped.usable else None
+        if retried or mapped is not Status.OPTIMAL:
+            self.solver = None  # start afresh after a failure
+        elif not self.solver.is_data_update_allowed():
+            self.solver = None
+        return NativeOutcome(x, mapped, raw, iterations, t2 - t1, t1 - t0)
+
+    def _new(self, P: Any, q: Any, A: Any, b: Any, cones: Any, tight: bool) -> Any:
+        import clarabel
+
         settings = clarabel.DefaultSettings()
         settings.verbose = False
-        _apply(settings, self.options, self.name)
-        solver = clarabel.DefaultSolver(d.P, d.q, A, b, cones, settings)
-        t1 = time.perf_counter()
-        sol = solver.solve()
-        t2 = time.perf_counter()
-        raw = str(sol.status)
-        mapped = {
-            "Solved": Status.OPTIMAL,
-            "AlmostSolved": Status.OPTIMAL_INACCURATE,
-            "PrimalInfeasible": Status.INFEASIBLE,
-            "AlmostPrimalInfeasible": Status.INFEASIBLE,
-            "DualInfeasible": Status.UNBOUNDED,
-            "AlmostDualInfeasible": Status.UNBOUNDED,
-        }.get(raw, Status.FAILED)
-        x = np.array(sol.x, dtype=float) if mapped.usable else None
-        return NativeOutcome(x, mapped, raw, int(sol.iterations), t2 - t1, t1 - t0)
+        _apply(settings, {**(self.TIGHT if tight else {}), **self.options}, self.name)
+        return clarabel.DefaultSolver(P, q, A, b, cones, settings)
 
+
+#: Clarabel status -> ours.
+_CLARABEL_STATUS = {
+    "Solved": Status.OPTIMAL,
+    "AlmostSolved": Status.OPTIMAL_INACCURATE,
+    "PrimalInfeasible": Status.INFEASIBLE,
+    "AlmostPrimalInfeasible": Status.INFEASIBLE,
+    "DualInfeasible": Status.UNBOUNDED,
+    "AlmostDualInfeasible": Status.UNBOUNDED,
+}
 
 #: Solvers the native QP path can call.
 NATIVE_SOLVERS = ("DUAL_NEWTON", "PIQP", "OSQP", "CLARABEL")
