@@ -17,6 +17,11 @@ The layers, in the order data flows:
 5. ``engine``: the solve pipeline and the estimator (``Replicator``);
 6. ``apps``: backtest, report, config, CLI, datasets and the package root.
 
+Term families in their own packages sit with the terms: ``venues`` (venue
+models, exact pool costs, the split and ``VenueCost``) and the term modules of
+``derivatives``; ``derivatives._hedge`` builds a ``Replicator``, so it and the
+package root are apps.
+
 The solvers come before the problem here: the problem hands its matrices to
 them, so it imports them; the solvers import nothing of the problem.
 """
@@ -42,6 +47,14 @@ LAYERS: dict[str, int] = {
     "replicator.risk": 1,
     "replicator.costs": 1,
     "replicator.constraints": 1,
+    "replicator.venues": 1,
+    "replicator.derivatives._funding": 1,
+    "replicator.derivatives._margin": 1,
+    "replicator.derivatives._perp": 1,
+    "replicator.derivatives._rates": 1,
+    "replicator.derivatives._risk": 1,
+    "replicator.derivatives._spot": 1,
+    "replicator.derivatives._summary": 1,
     "replicator.solvers": 2,
     "replicator.problem": 3,
     "replicator.result": 4,
@@ -53,6 +66,7 @@ LAYERS: dict[str, int] = {
     "replicator.config": 6,
     "replicator.cli": 6,
     "replicator.datasets": 6,
+    "replicator.derivatives": 6,
     "replicator.__main__": 6,
     "replicator": 6,
 }
