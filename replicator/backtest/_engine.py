@@ -83,6 +83,7 @@ class Engine:
         self.funding = _funding_panel(model, m.dates, m.assets, self.first, self.last)
         for s in self.strategies if self.funding is not None else ():
             s.funding = np.zeros(n_rows)
+            s.on_margin = self.funding[1]
         self.template: MarketSnapshot | None = None
         self.epoch = -1
         self.n_opt_rebalances = 0

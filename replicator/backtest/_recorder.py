@@ -63,6 +63,8 @@ class Strategy:
         self.pnl = 0.0
         #: Funding paid each day, a fraction of the previous NAV (perps only).
         self.funding: np.ndarray | None = None
+        #: The perps: their notional is on margin, not cash (the ``cash`` column).
+        self.on_margin: np.ndarray | None = None
         self.paid = 0.0
 
     def mark(
@@ -114,7 +116,10 @@ class Strategy:
         r["benchmark_return"][row] = benchmark_return
         r["active_return"][row] = net - benchmark_return
         r["nav"][row] = nav
-        r["cash"][row] = self.book.cash / nav
+        cash = self.book.cash
+        if self.on_margin is not None:  # the ledger moved the perp notional
+            cash += float(self.book.positions[self.on_margin].sum())
+        r["cash"][row] = cash / nav
         r["flow"][row] = flow
         r["n_holdings"][row] = int(
             (np.abs(self.book.positions) > HOLDING_TOL * nav).sum()

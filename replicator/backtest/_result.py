@@ -33,7 +33,8 @@ class BacktestResult:
         One row per date, the formation date first. Columns:
         ``portfolio_return`` (net of costs), ``gross_return`` (before costs),
         ``benchmark_return``, ``active_return``, ``nav`` (close, after trades,
-        costs and flows), ``cash`` (weight), ``flow``, ``turnover``
+        costs and flows), ``cash`` (weight; a perp's notional is on margin
+        and not counted), ``flow``, ``turnover``
         (one-way), ``cost`` (fraction of pre-trade NAV), ``cost_amount``
         (currency), ``n_holdings`` (``|w| > 1e-6``), ``rebalanced``.
     costs : DataFrame

@@ -95,3 +95,16 @@ def test_backtest_report_shows_funding_and_margin(hedge):
     expected = float(carry.groupby(level=0).sum().mean())
     assert rp.report.pct(expected, 3) in page
     assert np.isfinite(expected)
+
+
+def test_backtest_cash_does_not_count_perp_notional(hedge):
+    _, bt = hedge
+    for d in bt.weights.index:
+        w = bt.weights.loc[d]
+        spot = w.drop(["BTC-PERP", "ETH-PERP"]).sum()
+        row = bt.daily.loc[d]
+        before = bt.rebalances.loc[d, "nav_before"]
+        # by hand: the spot is paid from cash, the perps only need margin
+        expected = (before * (1.0 - spot) - row["cost_amount"]) / row["nav"]
+        assert row["cash"] == pytest.approx(expected, rel=1e-10)
+        assert abs(w[["BTC-PERP", "ETH-PERP"]].sum()) > 0.01  # it does hold perps
