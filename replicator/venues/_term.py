@@ -142,6 +142,18 @@ class VenueCost(Cost):
         """The snapshot of the last update or evaluation."""
         return None if self._cache is None else self._cache[0]
 
+    def report_tables(
+        self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot
+    ) -> dict[str, pd.DataFrame]:
+        """Return the venue split of ``trades`` as report tables.
+
+        ``venue_trades`` and ``venue_costs`` (asset x venue),
+        ``cost_by_venue`` and ``cost_by_type`` (a ``cost`` column), fractions
+        of NAV, from the numpy twin :meth:`split`.
+        """
+        x, cost = self.split(trades, snapshot)
+        return split_tables(self.book(snapshot), x, cost)
+
     def _minimum(self, snapshot: MarketSnapshot) -> FloatArray:
         """Signed minimum trade of each asset (0: none)."""
         if self.min_trade is None:
@@ -323,16 +335,3 @@ class VenueCost(Cost):
     def evaluate(self, trades: FloatArray, snapshot: MarketSnapshot) -> float:
         """Numpy twin: the exact cost of ``trades`` at the optimal split, with gas."""
         return float(self.per_asset(trades, snapshot).sum())
-
-    # ----------------------------------------------------------------- report
-    def report_tables(
-        self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot
-    ) -> dict[str, pd.DataFrame]:
-        """Return the venue split of ``trades`` as report tables.
-
-        ``venue_trades`` and ``venue_costs`` (asset x venue),
-        ``cost_by_venue`` and ``cost_by_type`` (a ``cost`` column), fractions
-        of NAV, from the numpy twin :meth:`split`.
-        """
-        x, cost = self.split(trades, snapshot)
-        return split_tables(self.book(snapshot), x, cost)
