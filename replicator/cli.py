@@ -1,4 +1,4 @@
-"""Command-line interface: ``replicator run|validate|frontier|backtest|datasets``.
+"""Command-line interface: ``replicator run|validate|frontier|backtest|index|datasets``.
 
 A thin layer: config file -> :mod:`replicator.config` (public objects) ->
 solve -> outputs. Exit codes: 0 success, 1 bad input (config or data), 2 the
@@ -40,6 +40,7 @@ Examples:
   replicator run configs/sp500.yaml --out out/sp500
   replicator frontier configs/sp500.yaml --out out/sp500-frontier
   replicator backtest configs/sp500.yaml --out out/sp500-backtest
+  replicator index configs/crypto_cci30_like.yaml --out out/cci30-index
 
 Config reference: configs/README.md.
 """
@@ -256,6 +257,38 @@ def backtest(config: Path, out: Path | None, progress: bool | None) -> None:
     outcome = run_backtest_config(config, out, progress=progress)
     if not _quiet():
         click.echo(outcome.result.summary())
+        info = outcome.result.config.get("benchmark") or {}
+        te = (info.get("te_tracked") or {}).get("optimized")
+        line = f"Benchmark: {info.get('name', 'benchmark')} (TE tracked "
+        line += "n/a" if te is None else f"{100 * te:.3f} %"
+        if info.get("te_scored"):
+            scored = info["te_scored"]["optimized"]
+            line += f"; vs {info['scored_against']}: {100 * scored:.3f} %"
+        click.echo(line + ")")
+        _outputs(outcome)
+
+
+@cli.command(epilog=EXIT_CODES, short_help="Build the index of CONFIG.")
+@CONFIG
+@OUT
+@_guarded
+def index(config: Path, out: Path | None) -> None:
+    """Build the point-in-time index of CONFIG (benchmark.kind: index).
+
+    Writes weights.csv (by effective date), changes.csv (constituent-change
+    log), level.csv, reviews.csv, index.json and index.png.
+    """
+    from replicator.config import run_index_config
+
+    outcome = run_index_config(config, out)
+    if not _quiet():
+        h = outcome.result
+        click.echo(f"{h.name}: {h.methodology}")
+        click.echo(
+            f"{len(h.reviews)} reviews, {len(h.changes)} constituent changes, "
+            f"level {h.level.iloc[0]:.6g} on {h.level.index[0].date()} -> "
+            f"{h.level.iloc[-1]:.6g} on {h.level.index[-1].date()}"
+        )
         _outputs(outcome)
 
 

@@ -21,7 +21,8 @@ Hierarchy::
     ReplicatorWarning (UserWarning)
     ├── InaccurateSolutionWarning
     ├── CovarianceRepairWarning
-    └── DataWarning
+    ├── DataWarning
+    └── LookAheadWarning
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ __all__ = [
     "DataWarning",
     "InaccurateSolutionWarning",
     "InfeasibleError",
+    "LookAheadWarning",
     "MisalignedIndexError",
     "MissingAssetsError",
     "ModelError",
@@ -146,3 +148,7 @@ class CovarianceRepairWarning(ReplicatorWarning):
 
 class DataWarning(ReplicatorWarning):
     """Input data was accepted but needs the user's attention."""
+
+
+class LookAheadWarning(ReplicatorWarning):
+    """A backtest input was estimated with data from after the date it is used."""

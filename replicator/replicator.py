@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from replicator._inputs import build_snapshot
+from replicator._periods import infer_periods_per_year
 from replicator.constraints._base import Constraint
 from replicator.costs._base import Cost
 from replicator.data._snapshot import MarketSnapshot
@@ -43,8 +44,11 @@ class Replicator:
         year of cost drag is worth removing a tracking error of 10 bp.
     horizon : float, default 1
         Holding horizon ``H`` in years over which one-off costs are amortized.
-    periods_per_year : float, default 252
+    periods_per_year : float or None, default 252
         Annualization of the risk model: 252 for equities, 365 for crypto.
+        None: inferred from the calendar of the returns at the first
+        ``prepare``/``solve`` (a 7-day week: 365; business days: 252; see
+        :func:`replicator._periods.infer_periods_per_year`).
     solver : str, default "auto"
         "auto" solves QPs (linear and quadratic terms only) on the directly
         assembled problem with the dual Newton method when it recognizes their
@@ -99,7 +103,7 @@ class Replicator:
         *,
         risk_aversion: float = 100.0,
         horizon: float = 1.0,
-        periods_per_year: float = 252.0,
+        periods_per_year: float | None = 252.0,
         solver: str = "auto",
         solver_options: dict[str, Any] | None = None,
         fallback: bool = True,
@@ -155,15 +159,10 @@ class Replicator:
 
     # --------------------------------------------------------------- checking
     def _validate(self) -> None:
-        check_model(
-            self.risk,
-            self.costs,
-            self.constraints,
-            {
-                k: getattr(self, k)
-                for k in ("risk_aversion", "horizon", "periods_per_year")
-            },
-        )
+        settings = {"risk_aversion": self.risk_aversion, "horizon": self.horizon}
+        if self.periods_per_year is not None:  # None: inferred at prepare
+            settings["periods_per_year"] = self.periods_per_year
+        check_model(self.risk, self.costs, self.constraints, settings)
 
     # ----------------------------------------------------------- preparation
     def prepare(
@@ -199,13 +198,18 @@ class Replicator:
             raise DataError(
                 f"benchmark must be a pandas Series; got {type(benchmark).__name__}."
             )
+        self.periods_per_year_ = (
+            infer_periods_per_year(None if returns is None else returns.index)
+            if self.periods_per_year is None
+            else float(self.periods_per_year)
+        )
         known = self._known_assets(returns)
         snapshot, bench_returns = build_snapshot(
             returns,
             benchmark,
             holdings,
             known=known,
-            periods_per_year=self.periods_per_year,
+            periods_per_year=self.periods_per_year_,
             nav=nav,
             adv=adv,
             volatility=volatility,
@@ -237,7 +241,7 @@ class Replicator:
         if not self.risk.needs_returns and self._fitted():
             return self.risk.factors_.assets
         if not self.risk.needs_returns:
-            self.risk.fit(None, periods_per_year=self.periods_per_year)
+            self.risk.fit(None, periods_per_year=self.periods_per_year_)
             self._risk_fit = (self.risk, params_state(self.risk))
             return self.risk.factors_.assets
         return None
@@ -258,10 +262,10 @@ class Replicator:
             self.risk.fit(
                 returns[assets],
                 bench_returns,
-                periods_per_year=self.periods_per_year,
+                periods_per_year=self.periods_per_year_,
             )
         elif bench_returns is not None or not self._fitted():
-            self.risk.fit(None, bench_returns, periods_per_year=self.periods_per_year)
+            self.risk.fit(None, bench_returns, periods_per_year=self.periods_per_year_)
             self._risk_fit = (self.risk, params_state(self.risk))
 
     # ------------------------------------------------------------------ solve

@@ -7,7 +7,8 @@ import hides a cycle, it does not remove it).
 
 The layers, in the order data flows:
 
-0. ``base``: exceptions, typing, measures, the data layer and input checks;
+0. ``base``: exceptions, typing, measures, the data layer, input checks and
+   the index builder (benchmark weights from market data);
 1. ``terms``: the term vocabulary (``terms``, ``_qp``) and the risk models,
    costs and constraints;
 2. ``solvers``: the finance-free solver adapters and the router (they see a
@@ -41,6 +42,8 @@ LAYERS: dict[str, int] = {
     "replicator.measures": 0,
     "replicator.data": 0,
     "replicator._inputs": 0,
+    "replicator._periods": 0,
+    "replicator.indices": 0,
     "replicator.terms": 1,
     "replicator._qp": 1,
     "replicator.qp": 1,

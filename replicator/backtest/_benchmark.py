@@ -20,7 +20,7 @@ from replicator.exceptions import (
     NaNError,
 )
 
-__all__ = ["BenchmarkPath", "benchmark_path"]
+__all__ = ["BenchmarkPath", "ConstantMix", "benchmark_path"]
 
 WEIGHT_SUM_TOL = 1e-4
 
@@ -61,6 +61,17 @@ def _is_return_series(series: pd.Series, dates: pd.Index, assets: pd.Index) -> b
     return bool(on_dates > on_tickers)
 
 
+@dataclass(frozen=True)
+class ConstantMix:
+    """Constant benchmark weights rebalanced back to ``weights`` every day.
+
+    Only on request (``benchmark_mix="constant"``): a weights benchmark
+    otherwise drifts buy-and-hold between its effective dates.
+    """
+
+    weights: pd.Series
+
+
 def benchmark_path(
     benchmark: object,
     dates: pd.Index,
@@ -70,13 +81,14 @@ def benchmark_path(
     last: int,
     lookback: int,
 ) -> BenchmarkPath:
-    r"""Build the benchmark path from one of the three accepted forms.
+    r"""Build the benchmark path from one of the accepted forms.
 
     Parameters
     ----------
-    benchmark : DataFrame or Series
+    benchmark : DataFrame, Series or ConstantMix
         Weights by effective date (DataFrame effective_date x tickers),
-        constant weights (Series by ticker) or index returns (Series by date).
+        weights by ticker (Series, held from the formation date), index
+        returns (Series by date) or a :class:`ConstantMix`.
     dates, assets : Index
         Trading dates and tickers of the returns.
     returns : ndarray of shape (n_dates, n_assets)
@@ -84,32 +96,45 @@ def benchmark_path(
     first, last, lookback : int
         Formation position, last position and risk-model window length.
 
+    Raises
+    ------
+    DataError
+        The first effective date is after the formation date's next date
+        (weights would be used before their effective date).
+
     Notes
     -----
     A row of weights dated ``e`` holds the weights in force for the returns of
     day ``e`` onward: the index is reconstituted at the close of the last
-    trading day before ``e`` (rows dated on or before the first trading day,
-    and the first row in any case, are in force from the start). Between
-    reconstitutions the weights drift with the returns,
+    trading day before ``e``. Between reconstitutions the weights drift with
+    the returns (buy-and-hold),
 
     .. math::
 
         r^b_t = b_{t-1}^T r_t, \qquad
         b_t = \frac{b_{t-1} \circ (1 + r_t)}{1 + r^b_t}.
 
-    Constant weights (a Series by ticker) are reset every day: the benchmark
-    is then the constant mix ``r^b_t = b^T r_t``. Rows are normalized to sum to
-    exactly 1 after a check that they sum to 1 within 1e-4.
+    The first row must be in force by the first performance date: rows dated
+    on or before the first date of the returns are in force from the start, a
+    later first row is set at the close before its date (and stands in for the
+    dates before it, which only the lookback window sees). Weights by ticker (a
+    Series) are set at the close of the formation date and drift from there
+    on. A :class:`ConstantMix` is reset every day: ``r^b_t = b^T r_t``. Rows
+    are normalized to sum to exactly 1 after a check that they sum to 1
+    within 1e-4.
     """
     if isinstance(benchmark, pd.DataFrame):
-        return _from_effective_weights(benchmark, dates, assets, returns)
+        return _from_effective_weights(benchmark, dates, assets, returns, first)
+    constant = isinstance(benchmark, ConstantMix)
+    if constant:
+        benchmark = benchmark.weights
     if not isinstance(benchmark, pd.Series):
         raise DataError(
             "benchmark must be a DataFrame of weights by effective date, a Series "
             "of weights by ticker or a Series of index returns by date; got "
             f"{type(benchmark).__name__}."
         )
-    if _is_return_series(benchmark, dates, assets):
+    if not constant and _is_return_series(benchmark, dates, assets):
         return _from_returns(benchmark, dates, first, last, lookback)
     b = validate_weights(benchmark, "benchmark weights", sum_to_one=True)
     unknown = b.index.difference(assets)
@@ -120,6 +145,15 @@ def benchmark_path(
         )
     w = b.reindex(assets).fillna(0.0).to_numpy(dtype=float)
     w = w / w.sum()
+    if not constant:
+        bench_returns, weights = _drift(w, {first: w}, dates, returns)
+        return BenchmarkPath(
+            returns=bench_returns,
+            weights=weights,
+            returns_only=False,
+            by_effective_date=False,
+            reconstitutions=(first,),
+        )
     return BenchmarkPath(
         returns=returns @ w,
         weights=np.broadcast_to(w, returns.shape),
@@ -127,6 +161,29 @@ def benchmark_path(
         by_effective_date=False,
         reconstitutions=tuple(range(len(dates))),
     )
+
+
+def _drift(
+    b0: np.ndarray, resets: dict[int, np.ndarray], dates: pd.Index, returns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Buy-and-hold benchmark returns and close weights, reset at ``resets``."""
+    n_dates = len(dates)
+    weights = np.empty_like(returns)
+    bench_returns = np.empty(n_dates)
+    b = b0.copy()
+    for i in range(n_dates):
+        rb = float(b @ returns[i])
+        if not 1.0 + rb > 0:
+            raise DataError(
+                f"The benchmark loses all its value on {dates[i]} (return "
+                f"{rb:.4g}); check the returns of its constituents."
+            )
+        bench_returns[i] = rb
+        b = b * (1.0 + returns[i]) / (1.0 + rb)
+        if i in resets:
+            b = resets[i].copy()
+        weights[i] = b
+    return bench_returns, weights
 
 
 def _from_returns(
@@ -159,7 +216,11 @@ def _from_returns(
 
 
 def _from_effective_weights(
-    frame: pd.DataFrame, dates: pd.Index, assets: pd.Index, returns: np.ndarray
+    frame: pd.DataFrame,
+    dates: pd.Index,
+    assets: pd.Index,
+    returns: np.ndarray,
+    first: int,
 ) -> BenchmarkPath:
     table = ensure_frame(frame, "benchmark weights")
     table.columns = table.columns.map(str)
@@ -199,24 +260,17 @@ def _from_effective_weights(
             f"benchmark effective dates cannot be compared with the returns "
             f"dates ({exc}). Index both by dates."
         ) from None
-    closes[0] = -1
+    if closes[0] > first:
+        raise DataError(
+            f"benchmark weights: the first effective date {table.index[0]} is after "
+            f"the first date of the backtest {dates[min(first + 1, len(dates) - 1)]}; "
+            "no weights are used before their effective date. Start the backtest "
+            "later (start=) or give weights in force at its start."
+        )
     resets = {int(c): values[k] for k, c in enumerate(closes) if 0 <= c < len(dates)}
-    n_dates = len(dates)
-    weights = np.empty_like(returns)
-    bench_returns = np.empty(n_dates)
-    b = values[int(np.flatnonzero(closes < 0)[-1])].copy()
-    for i in range(n_dates):
-        rb = float(b @ returns[i])
-        if not 1.0 + rb > 0:
-            raise DataError(
-                f"The benchmark loses all its value on {dates[i]} (return "
-                f"{rb:.4g}); check the returns of its constituents."
-            )
-        bench_returns[i] = rb
-        b = b * (1.0 + returns[i]) / (1.0 + rb)
-        if i in resets:
-            b = resets[i].copy()
-        weights[i] = b
+    before = np.flatnonzero(closes < 0)
+    b0 = values[int(before[-1]) if len(before) else 0]
+    bench_returns, weights = _drift(b0, resets, dates, returns)
     return BenchmarkPath(
         returns=bench_returns,
         weights=weights,

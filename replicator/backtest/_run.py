@@ -13,6 +13,11 @@ import pandas as pd
 from replicator.backtest._engine import Engine
 from replicator.backtest._result import BacktestResult
 from replicator.backtest._schedule import Schedule
+from replicator.backtest._scoring import (
+    check_look_ahead,
+    prepare_benchmark,
+    record_scores,
+)
 from replicator.exceptions import ConfigError, InaccurateSolutionWarning
 
 if TYPE_CHECKING:
@@ -47,6 +52,9 @@ def run(
     on_error: str = "raise",
     progress: bool = False,
     blas_threads: int | None = 1,
+    benchmark_mix: str = "buy_and_hold",
+    score_against: pd.Series | None = None,
+    benchmark_name: str | None = None,
 ) -> BacktestResult:
     r"""Walk-forward backtest of a Replicator, beside simple baselines.
 
@@ -58,9 +66,12 @@ def run(
     returns : DataFrame of shape (n_dates, n_assets)
         Daily simple returns; NaN where an asset has no price that day.
     benchmark : DataFrame or Series
-        Weights by effective date (DataFrame effective_date x tickers),
-        constant weights (Series by ticker), or the index's returns (Series by
-        date: returns-only mode).
+        Weights by effective date (DataFrame effective_date x tickers; each
+        row is used from its effective date on, never before, and drifts
+        buy-and-hold until the next), weights by ticker (Series: set at the
+        formation date and held buy-and-hold), or the index's returns (Series
+        by date: returns-only mode). Weights whose ``attrs["as_of"]`` is after
+        the formation date raise a :class:`~replicator.exceptions.LookAheadWarning`.
     schedule : Schedule, mapping, str, int, sequence of dates or None, default "M"
         When to rebalance: a :class:`Schedule`, a mapping of its fields (as in
         a config file), or a bare calendar value (``Schedule(calendar=value)``).
@@ -116,6 +127,15 @@ def run(
         them alone). The risk-model fits and regressions of a backtest are
         small dense problems that run fastest on one thread, and
         multi-threaded OpenBLAS slows down 10-30x on a shared machine.
+    benchmark_mix : {"buy_and_hold", "constant"}, default "buy_and_hold"
+        ``"constant"``: weights by ticker rebalanced back every day (a constant
+        mix) instead of held buy-and-hold.
+    score_against : Series, optional
+        Daily returns of a second series to score the backtest against (e.g.
+        the published index level's returns) besides the tracked benchmark;
+        both TEs are reported in ``result.config["benchmark"]``.
+    benchmark_name : str, optional
+        Name of the tracked benchmark in the result and report.
 
     Returns
     -------
@@ -156,6 +176,7 @@ def run(
     >>> bt = rp.backtest.run(model, R, index_returns, schedule="M")  # doctest: +SKIP
     >>> print(bt.summary())                                          # doctest: +SKIP
     """
+    benchmark = prepare_benchmark(benchmark, benchmark_mix)
     engine = Engine(
         model,
         returns,
@@ -180,6 +201,7 @@ def run(
         top_k=top_k,
         on_error=on_error,
     )
+    check_look_ahead(benchmark, engine.market.dates[engine.first])
     compiled_before = model.n_compilations_
     with _blas_limit(blas_threads):
         elapsed = run_loop(engine, progress)
@@ -202,8 +224,11 @@ def run(
         "top_k": top_k,
         "nav": nav,
         "model": repr(model),
+        "benchmark": {"name": benchmark_name or "benchmark", "mix": benchmark_mix},
     }
-    return finish(engine, elapsed, config, model.n_compilations_ - compiled_before)
+    result = finish(engine, elapsed, config, model.n_compilations_ - compiled_before)
+    record_scores(result, score_against)
+    return result
 
 
 def _blas_limit(threads: int | None) -> Any:
@@ -242,7 +267,7 @@ def finish(
         )
     common = {
         "initial_nav": float(engine.nav0),
-        "periods_per_year": float(engine.model.periods_per_year),
+        "periods_per_year": float(engine.model.periods_per_year_),
         "returns_only": m.bench.returns_only,
     }
     cfg = dict(config, elapsed=elapsed)

@@ -12,6 +12,7 @@ constraints, solver, output); see ``configs/README.md`` for every key.
 
 from replicator.config._backtest import run_backtest_config
 from replicator.config._build import build_model, check_config
+from replicator.config._index_run import run_index_config
 from replicator.config._inputs import InputProblems, RunInputs, load_inputs
 from replicator.config._load import ConfigProblems, load_config, parse_config
 from replicator.config._outputs import atomic_outputs, build_manifest, package_versions
@@ -54,5 +55,6 @@ __all__ = [
     "run_backtest_config",
     "run_config",
     "run_frontier",
+    "run_index_config",
     "term_classes",
 ]

@@ -21,10 +21,41 @@ from replicator.config._outputs import (
     now,
 )
 from replicator.config._run import RunOutcome, out_dir_of, prepare_run
+from replicator.config._sources import call_loader
+from replicator.exceptions import ReplicatorError
 
 __all__ = ["BACKTEST_FILES", "backtest_kwargs", "run_backtest_config"]
 
 BACKTEST_FILES = ("backtest.csv", "backtest.json", "report.html")
+
+
+def _benchmark(inputs: Any) -> Any:
+    """Weights by effective date when the config has them, else the benchmark."""
+    hist = inputs.history
+    if hist is None:
+        return inputs.benchmark
+    return hist.loc[:, (hist.fillna(0) != 0).any().to_numpy()]
+
+
+def _benchmark_kwargs(config: Any, inputs: Any) -> dict[str, Any]:
+    """Return the benchmark's name and the series to score against, if any.
+
+    ``benchmark.score_against`` (a published index level or return file) comes
+    first; else the level of a ``kind: index`` benchmark.
+    """
+    out: dict[str, Any] = {"benchmark_name": inputs.benchmark_name}
+    b = config.benchmark
+    if b.score_against:
+        try:
+            series = call_loader("load_benchmark_returns", b.score_against,
+                                 kind=b.score_against_kind)  # fmt: skip
+        except ReplicatorError as exc:
+            raise type(exc)(f"benchmark.score_against: {exc}") from None
+        out["score_against"] = series.rename(Path(b.score_against).stem)
+    elif inputs.index is not None:
+        level = inputs.index.index_returns
+        out["score_against"] = level.rename(f"{inputs.index.name} (index level)")
+    return out
 
 
 def run_backtest_config(
@@ -57,10 +88,11 @@ def run_backtest_config(
         "adv": inputs.adv,
         "sectors": inputs.groups,
     }
+    market.update(_benchmark_kwargs(config, inputs))
     with located(model):
         run = backtest_engine().run
         bt, more = capture_warnings(
-            run, model, inputs.returns, inputs.benchmark, **market, **kwargs
+            run, model, inputs.returns, _benchmark(inputs), **market, **kwargs
         )
     caught += more
     manifest = build_manifest(

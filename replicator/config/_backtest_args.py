@@ -19,7 +19,7 @@ __all__ = ["FROM_CONFIG", "backtest_engine", "backtest_kwargs"]
 #: Arguments of ``rp.backtest.run`` filled from the other config sections.
 FROM_CONFIG = (
     "model", "returns", "benchmark", "holdings", "nav", "adv", "volumes",
-    "adv_window", "prices", "sectors",
+    "adv_window", "prices", "sectors", "score_against", "benchmark_name",
 )  # fmt: skip
 
 

@@ -60,6 +60,8 @@ class RunInputs:
     provenance: Any = None
     periods_per_year: float | None = None
     files: dict[str, str] = field(default_factory=dict)
+    history: pd.DataFrame | None = None  # benchmark weights by effective date
+    index: Any = None  # rp.indices.IndexHistory of benchmark.kind: index
     refs: dict[str, Any] = field(default_factory=dict)
 
     def solve_kwargs(self) -> dict[str, Any]:
@@ -137,6 +139,9 @@ def load_inputs(config: RunConfig) -> RunInputs:
     raw_columns = list(returns.columns) if returns is not None else []
     if returns is not None and ds is not None and not (d.returns or d.prices):
         needed = _needed(returns, universe, bench, holdings, kind)
+        if ctx.history is not None:  # every constituent of the dated weights
+            ever = ctx.history.columns[(ctx.history != 0).any().to_numpy()]
+            needed = [c for c in returns.columns if c in set(needed) | set(ever)]
         returns = c.run("data.nan_policy", apply_nan_policy, returns[needed],
                         d.nan_policy, f"dataset {d.dataset!r} returns")  # fmt: skip
     if returns is not None and d.nan_policy == "drop_assets":
@@ -172,6 +177,8 @@ def load_inputs(config: RunConfig) -> RunInputs:
         provenance=provenance,
         periods_per_year=piece(ds, "periods_per_year"),
         files=files,
+        history=ctx.history,
+        index=ctx.index,
         refs={k: v for k, v in refs.items() if v is not None},
     )
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from replicator.config._index import build_config_index, weights_decided_by
 from replicator.config._schema import RunConfig
 from replicator.config._sources import (
     call_loader,
@@ -62,6 +63,8 @@ class Context:
     date: Any
     collect: Collector
     files: dict[str, str] = field(default_factory=dict)
+    history: Any = None  # benchmark weights by effective date (backtests)
+    index: Any = None  # the rp.indices history of kind: index
 
     def load(self, path: str, loader: str, file: str, **kwargs: Any) -> Any:
         """Load ``file`` with ``replicator.data.<loader>``, recording problems."""
@@ -93,6 +96,14 @@ def load_benchmark(ctx: Context) -> tuple[str, pd.Series | None]:
                              d.benchmark_weights, date=ctx.date,
                              normalize=b.normalize,
                              allow_negative=b.allow_negative)  # fmt: skip
+            try:
+                dated = call_loader("load_benchmark_weights", d.benchmark_weights,
+                                    date="all", normalize=b.normalize,
+                                    allow_negative=b.allow_negative)  # fmt: skip
+            except ReplicatorError:  # an undated file: one set of weights
+                dated = None
+            if isinstance(dated, pd.DataFrame) and len(dated) > 1:
+                ctx.history = dated  # every effective date, not only the last
         elif (bench := piece(ds, "weights")) is None:
             c.problems.append(
                 "benchmark.kind: 'weights' needs data.benchmark_weights or a "
@@ -110,6 +121,12 @@ def load_benchmark(ctx: Context) -> tuple[str, pd.Series | None]:
         if bench is not None:
             bench = c.run("data.start", window, bench, d.start, d.end,
                           "benchmark returns")  # fmt: skip
+    elif kind == "index":
+        ctx.index = c.run("benchmark.index", build_config_index, b.index, ds,
+                          ctx.date, b.name or "index")  # fmt: skip
+        if ctx.index is not None:
+            ctx.history = ctx.index.weights
+            bench = c.run("benchmark.index", weights_decided_by, ctx.index, ctx.date)
     elif ds is None or not hasattr(ds, "cap_weights"):
         c.problems.append(
             "benchmark.kind: 'cap_weighted' needs a dataset with market caps "

@@ -16,6 +16,7 @@ import pandas as pd
 
 import replicator as rp
 from replicator import report
+from replicator._periods import infer_periods_per_year
 from replicator.config._build import build_model, capture_warnings, located
 from replicator.config._inputs import RunInputs, load_inputs
 from replicator.config._load import load_config
@@ -62,7 +63,8 @@ def prepare_run(path: str | Path) -> tuple[RunConfig, RunInputs, rp.Replicator]:
     """Load a config, its inputs and its model (everything but the solve).
 
     A bundled dataset's ``periods_per_year`` (365 for crypto) applies unless
-    ``solver.periods_per_year`` is set.
+    ``solver.periods_per_year`` is set; otherwise it is inferred from the
+    calendar of the returns (a 7-day week: 365; business days: 252).
 
     Raises
     ------
@@ -76,6 +78,8 @@ def prepare_run(path: str | Path) -> tuple[RunConfig, RunInputs, rp.Replicator]:
         config.solver.model_fields_set
     ):
         model.periods_per_year = float(inputs.periods_per_year)
+    if model.periods_per_year is None and inputs.returns is not None:
+        model.periods_per_year = infer_periods_per_year(inputs.returns.index)
     return config, inputs, model
 
 

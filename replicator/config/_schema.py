@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from replicator.config._derivatives import DerivativesConfig
+from replicator.config._index import IndexConfig
 
 __all__ = [
     "BenchmarkConfig",
@@ -50,6 +51,7 @@ PATH_FIELDS: dict[str, tuple[str, ...]] = {
         "fees",
     ),
     "output": ("dir",),
+    "benchmark": ("score_against",),
 }
 
 
@@ -129,13 +131,16 @@ class BenchmarkConfig(_Section):
     weights), ``returns`` (``data.benchmark_returns`` or the dataset's index
     returns: returns-only mode) or ``cap_weighted`` (the dataset's market-cap
     weights, optionally of the ``top`` assets after leaving out ``exclude``
-    (tickers, or ``stablecoins``), capped at ``cap``, as of ``date``).
+    (tickers, or ``stablecoins``), capped at ``cap``, as of ``date``) or
+    ``index`` (the point-in-time index of the ``index`` section, built by
+    ``rp.indices``: weights by effective date in a backtest, scored against
+    its level).
     Default: ``weights`` when available, else ``returns``. A weights file may
     be rescaled to sum to 1 on each date (``normalize: true``) or hold negative
     weights (``allow_negative: true``, a long/short benchmark).
     """
 
-    kind: Literal["weights", "returns", "cap_weighted"] | None = None
+    kind: Literal["weights", "returns", "cap_weighted", "index"] | None = None
     normalize: bool = False
     allow_negative: bool = False
     name: str | None = None
@@ -143,9 +148,15 @@ class BenchmarkConfig(_Section):
     cap: float | None = Field(default=None, gt=0, le=1)
     date: dt.date | None = None
     exclude: list[str] | Literal["stablecoins"] | None = None
+    index: IndexConfig | None = None  # kind: index (rp.indices methodology)
+    #: A published index (level or returns file) the backtest is also scored on
+    score_against: str | None = None
+    score_against_kind: Literal["prices", "returns"] = "prices"
 
     @model_validator(mode="after")
     def _check(self) -> BenchmarkConfig:
+        if (self.kind == "index") != (self.index is not None):
+            raise ValueError("kind: index and an index section go together")
         extra = [
             k for k in ("top", "cap", "date", "exclude") if getattr(self, k) is not None
         ]
@@ -191,14 +202,14 @@ class SolverConfig(_Section):
     options: dict[str, Any] = Field(default_factory=dict)
     risk_aversion: float = 100.0
     horizon: float = 1.0
-    periods_per_year: float = 252.0
+    periods_per_year: float | None = None  # None: the dataset's, else inferred
     fallback: bool = True
     backend: Literal["auto", "native", "cvxpy"] = "auto"
 
     @field_validator("risk_aversion", "horizon", "periods_per_year")
     @classmethod
-    def _positive(cls, value: float) -> float:
-        return _finite_positive(value, "")
+    def _positive(cls, value: float | None) -> float | None:
+        return None if value is None else _finite_positive(value, "")
 
 
 class FrontierConfig(_Section):

@@ -1,11 +1,15 @@
-"""Capped market-cap weights (iterative capping, pro-rata redistribution)."""
+"""Single-date capped market-cap weights (the ``cap_weighted`` benchmark kind).
+
+A thin wrapper of :func:`replicator.indices.cap_weights`; point-in-time
+histories are built by :class:`replicator.indices.Methodology`.
+"""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from replicator.exceptions import ConfigError, DataError
+from replicator.indices import cap_weights
 
 __all__ = ["capped_weights"]
 
@@ -47,26 +51,10 @@ def capped_weights(
         raise DataError("No asset has a positive market cap; cannot weight them.")
     if top is not None:
         m = m.iloc[:top]
-    w = (m / m.sum()).to_numpy(dtype=float, copy=True)
-    if cap is not None:
-        if not (0 < cap <= 1):
-            raise ConfigError(f"The 'cap' argument must be in (0, 1]; got {cap!r}.")
-        if cap * len(w) < 1 - 1e-12:
-            raise ConfigError(
-                f"cap={cap:g} is infeasible for {len(w)} assets: the weights could "
-                f"sum to at most {cap * len(w):.4g}. Raise the cap to at least "
-                f"{1 / len(w):.4g} or include more assets."
-            )
-        fixed = np.zeros(len(w), dtype=bool)
-        for _ in range(len(w)):
-            over = (w > cap * (1 + 1e-12)) & ~fixed
-            if not over.any():
-                break
-            excess = float((w[over] - cap).sum())
-            w[over] = cap
-            fixed |= over
-            free = ~fixed
-            if w[free].sum() > 0:
-                w[free] += excess * w[free] / w[free].sum()
-        w = w / w.sum()
+    try:
+        w = cap_weights(m.to_numpy(dtype=float), cap=cap)
+    except ConfigError as exc:
+        raise ConfigError(
+            str(exc).replace("'cap' parameter", "'cap' argument")
+        ) from None
     return pd.Series(w, index=m.index, name="weight")

@@ -32,6 +32,13 @@ CATALOG: dict[str, dict[str, object]] = {
         "source": "CoinGecko via 4 GitHub repos",
         "license": "CoinGecko terms (see provenance)",
     },
+    "crypto_universe": {
+        "description": "Point-in-time crypto universe: every coin, own history",
+        "period": "2013-04-28..2021-10-17",
+        "n_assets": 52,
+        "source": "CoinGecko via 4 GitHub repos",
+        "license": "CoinGecko terms (see provenance)",
+    },
     "dow30": {
         "description": "Dow-30 daily returns, real USD volumes, volatilities",
         "period": "2014-01-02..2014-12-31",

@@ -62,6 +62,14 @@ class CryptoData:
     stablecoins: tuple[str, ...] = STABLECOINS
 
     @property
+    def table(self) -> pd.DataFrame:
+        """Long form: date, symbol, price, market_cap, volume (for rp.indices)."""
+        panels = {"price": self.prices, "market_cap": self.market_caps,
+                  "volume": self.volumes}  # fmt: skip
+        long = pd.concat(panels, axis=1).stack(future_stack=True)
+        return long.rename_axis(["date", "symbol"]).reset_index()
+
+    @property
     def returns(self) -> pd.DataFrame:
         """Daily simple returns from prices; the first date is dropped."""
         return (self.prices / self.prices.shift(1) - 1.0).iloc[1:]
@@ -112,6 +120,7 @@ class CryptoData:
         weights = capped_weights(caps, cap=cap, top=top)
         weights.index.name = "symbol"
         weights.attrs["date"] = self.market_caps.index[pos]
+        weights.attrs["as_of"] = self.market_caps.index[pos]
         return weights
 
     def adv(self, window: int = 30, date: object = None) -> pd.Series:

@@ -108,13 +108,21 @@ def load_sp500(start: object = None, end: object = None) -> SP500Data:
     returns = frame.drop(columns="SP500").rename_axis(columns="ticker").copy()
     index_returns = frame["SP500"].copy()
     meta = meta.copy()
+    weights = meta["implied_weight"].rename("weight")
+    # fitted on the whole 2010-2011 sample: a backtest warns of look-ahead
+    weights.attrs["as_of"] = frame_end()
     return SP500Data(
         returns=returns,
         index_returns=index_returns,
         sectors=meta["sector"].rename("sector"),
-        weights=meta["implied_weight"].rename("weight"),
+        weights=weights,
         adv=meta["adv_proxy_usd"].rename("adv"),
         bloomberg_ids=meta["bloomberg_id"].rename("bloomberg_id"),
         description=DESCRIPTION,
         provenance=provenance("sp500"),
     )
+
+
+def frame_end() -> pd.Timestamp:
+    """Last date of the full sample (the implied weights' estimation end)."""
+    return pd.Timestamp(_read()[0].index[-1])

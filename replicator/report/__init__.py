@@ -6,6 +6,7 @@ Pure functions of result objects; nothing here imports cvxpy.
 from replicator.report._backtest import backtest_to_html
 from replicator.report._console import datasets_text, frontier_table, summary_table
 from replicator.report._html import render_html, to_html
+from replicator.report._index import plot_index
 from replicator.report._plots import (
     figure_to_png,
     plot_active,
@@ -43,6 +44,7 @@ __all__ = [
     "plot_active",
     "plot_costs",
     "plot_frontier",
+    "plot_index",
     "plot_liquidity",
     "plot_te_decomposition",
     "plot_weights",

@@ -32,6 +32,8 @@ __all__ = [
 ]
 
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd")
+#: Line styles by strategy, so that series that coincide stay visible.
+STYLES = ("-", "--", ":", "-.")
 BENCHMARK = "#7f7f7f"
 CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;
@@ -68,13 +70,15 @@ def plot_cumulative(bt: BacktestResult) -> Figure:
     fig = _figure()
     ax = fig.add_subplot()
     growth = (1 + bt.benchmark_returns).cumprod()
-    ax.plot(growth.index, growth, color=BENCHMARK, lw=2.0, label="Benchmark")
+    name = (bt.config.get("benchmark") or {}).get("name", "Benchmark")
+    ax.plot(growth.index, growth, color=BENCHMARK, lw=2.0, label=name)
     for k, s in enumerate(_strategies(bt)):
         ax.plot(
             s.daily.index,
             (1 + s.portfolio_returns).cumprod(),
             color=COLORS[k % len(COLORS)],
-            lw=1.2,
+            ls=STYLES[k % len(STYLES)],
+            lw=1.2 + 0.6 * (k == 0),
             label=s.label,
         )
     ax.set_ylabel("growth of 1")
@@ -92,8 +96,9 @@ def plot_tracking_difference(bt: BacktestResult) -> Figure:
     for k, s in enumerate(_strategies(bt)):
         td = (1 + s.portfolio_returns).cumprod() - gb
         ax.plot(
-            td.index, 100 * td, color=COLORS[k % len(COLORS)], lw=1.2, label=s.label
-        )
+            td.index, 100 * td, color=COLORS[k % len(COLORS)], lw=1.2 + 0.6 * (k == 0),
+            ls=STYLES[k % len(STYLES)], label=s.label,
+        )  # fmt: skip
     ax.axhline(0, color="black", lw=0.6)
     ax.set_ylabel("% of initial NAV")
     ax.set_title("Cumulative tracking difference")
@@ -111,8 +116,9 @@ def plot_rolling_te(bt: BacktestResult, window: int = 63) -> Figure:
         color = COLORS[k % len(COLORS)]
         te = s.active_returns.iloc[1:].rolling(window).std(ddof=1) * np.sqrt(p)
         ax.plot(
-            te.index, 100 * te, color=color, lw=1.2, label=f"{s.label} ({window}-day)"
-        )
+            te.index, 100 * te, color=color, lw=1.2 + 0.6 * (k == 0),
+            ls=STYLES[k % len(STYLES)], label=f"{s.label} ({window}-day)",
+        )  # fmt: skip
         ante = s.ex_ante_tracking_error.dropna()
         if len(ante):
             ax.plot(ante.index, 100 * ante, ls="none", marker=".", ms=4, color=color)
@@ -134,8 +140,9 @@ def plot_costs_turnover(bt: BacktestResult) -> Figure:
             reb.index,
             100 * reb["turnover"],
             ls="none",
-            marker="o",
-            ms=3,
+            marker="osd^"[k % 4],
+            ms=7 - 1.5 * k,
+            mfc="none" if k else color,
             color=color,
             label=s.label,
         )
@@ -143,7 +150,8 @@ def plot_costs_turnover(bt: BacktestResult) -> Figure:
             s.daily.index,
             1e4 * s.daily["cost"].cumsum(),
             color=color,
-            lw=1.2,
+            ls=STYLES[k % len(STYLES)],
+            lw=1.2 + 0.6 * (k == 0),
             label=s.label,
         )
     ax1.set_ylabel("turnover, % of NAV")
@@ -222,6 +230,35 @@ def _terms_and_funding(bt: BacktestResult) -> str:
     return out
 
 
+def _benchmark_table(bt: BacktestResult) -> str:
+    """Tracked benchmark and, when scored against another series, both TEs."""
+    info = bt.config.get("benchmark") or {}
+    tracked = info.get("te_tracked") or {}
+    scored = info.get("te_scored")
+    labels = {"optimized": bt.label, **{k: s.label for k, s in bt.baselines.items()}}
+    header = ["", f"TE vs tracked: {info.get('name', 'benchmark')}"]
+    if scored is not None:
+        header.append(f"TE vs scored: {info.get('scored_against', '')}")
+    rows = []
+    for key, label in labels.items():
+        row = [label, _cell(tracked.get(key), "pct")]
+        if scored is not None:
+            row.append(_cell(scored.get(key), "pct"))
+        rows.append(row)
+    mix = info.get("mix", "buy_and_hold").replace("_", "-")
+    return (
+        f"<p>Tracked: <b>{_esc(info.get('name', 'benchmark'))}</b> "
+        f"(weights held {_esc(mix)} between effective dates)"
+        + (
+            f"; scored against <b>{_esc(info.get('scored_against'))}</b>"
+            if scored is not None
+            else ""
+        )
+        + ". Ex-post TE (sd, annualized):</p>"
+        + _table(header, rows)
+    )
+
+
 def backtest_to_html(
     bt: BacktestResult,
     path: str | Path | None = None,
@@ -281,12 +318,13 @@ def backtest_to_html(
         f"<h1>{_esc(title)}</h1>"
         f"<p class='sub'>{_esc(m['start'])} to {_esc(m['end'])}: {m['n_days']} days, "
         f"{m['n_rebalances']} rebalances (formation {_esc(m['formation_date'])})</p>"
-        f"{notes}<h2>Summary</h2>{_summary_table(bt)}"
+        f"{notes}<h2>Benchmark</h2>{_benchmark_table(bt)}"
+        f"<h2>Summary</h2>{_summary_table(bt)}"
         f"<h2>Costs by type</h2>{_cost_table(bt)}"
         f"<h2>Performance</h2>{imgs}"
         f"{_terms_and_funding(bt)}"
         f"<h2>Settings</h2>{_table(['', ''], settings)}"
-        f"<footer>Generated by replicator on {dt.datetime.now():%Y-%m-%d %H:%M}."
+        f"<footer>Generated by replicator on {dt.datetime.now(dt.UTC):%Y-%m-%d}."
         " Returns are net of costs; ex-post statistics exclude the formation day;"
         " tracking difference and total costs include the formation trade.</footer>"
         "</body></html>"

@@ -46,8 +46,9 @@ def test_full_replication_without_costs_tracks_exactly(mkt, model_factory):
 def test_constant_weights_are_a_daily_constant_mix(mkt, model_factory):
     end = mkt.returns.index[80]
     bt = rp.backtest.run(
-        model_factory(), mkt.returns, mkt.weights, schedule="D", lookback=60, end=end
-    )
+        model_factory(), mkt.returns, mkt.weights, schedule="D", lookback=60, end=end,
+        benchmark_mix="constant",
+    )  # fmt: skip
     full = bt.baselines["full"]
     assert full.daily["rebalanced"].sum() == 21
     np.testing.assert_allclose(
@@ -71,6 +72,7 @@ def test_two_asset_drift_by_hand(model_factory):
         lookback=3,
         nav=100.0,
         baselines=["full"],
+        benchmark_mix="constant",
     )
     full = bt.baselines["full"]
     # formation at the close of day 3: 60/40 bought from cash, no costs
@@ -89,6 +91,30 @@ def test_two_asset_drift_by_hand(model_factory):
     np.testing.assert_allclose(full.weights.iloc[0], [0.6, 0.4], atol=1e-15)
     assert full.daily["n_holdings"].tolist() == [2, 2, 2]
     np.testing.assert_allclose(full.daily["cash"], 0.0, atol=1e-15)
+
+
+def test_two_asset_buy_and_hold_benchmark_by_hand(model_factory):
+    """Weights by ticker are set at the formation and drift: replication is exact."""
+    dates = pd.bdate_range("2022-01-03", periods=5)
+    R = pd.DataFrame(
+        {"A": [0.01, -0.02, 0.0, 0.10, -0.10], "B": [0.0, 0.01, 0.0, -0.05, 0.20]},
+        index=dates,
+    )
+    bt = rp.backtest.run(
+        model_factory(risk=rp.risk.SampleCovariance()),
+        R,
+        pd.Series({"A": 0.6, "B": 0.4}),
+        schedule=None,
+        lookback=3,
+        nav=100.0,
+        baselines=["full"],
+    )
+    full = bt.baselines["full"]
+    # benchmark held from the formation close: 60/40 -> 66/38 (104) -> 59.4/45.6 (105)
+    np.testing.assert_allclose(
+        full.benchmark_returns, [0.0, 0.04, 105 / 104 - 1], rtol=1e-13
+    )
+    np.testing.assert_allclose(full.active_returns, 0.0, atol=1e-15)
 
 
 def test_formation_cost_is_paid_from_cash(mkt, model_factory):

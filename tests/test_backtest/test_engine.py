@@ -193,8 +193,9 @@ def test_a_held_name_without_a_price_keeps_its_position(mkt, model_factory):
     halt = R.index[80]
     R.loc[halt, "T02"] = np.nan
     bt = rp.backtest.run(
-        model_factory(), R, w, schedule=[halt], lookback=60, baselines=["full"]
-    )
+        model_factory(), R, w, schedule=[halt], lookback=60, baselines=["full"],
+        benchmark_mix="constant",
+    )  # fmt: skip
     for res in (bt, res_full := bt.baselines["full"]):
         pre = res.weights.loc[halt] - res.trades.loc[halt]
         assert res.trades.loc[halt, "T02"] == 0.0

@@ -37,7 +37,7 @@ def test_a_name_without_a_known_adv_is_not_investable(mkt, model_factory):
     adv.loc[R.index[75], "T04"] = np.nan  # a gap: carried forward
     bt = rp.backtest.run(
         model_factory(), R, w, schedule=[R.index[75]], lookback=60, adv=adv,
-        baselines=["full"],
+        baselines=["full"], benchmark_mix="constant",
     )  # fmt: skip
     full = bt.baselines["full"].weights
     assert full.loc[R.index[59], "T04"] == 0.0

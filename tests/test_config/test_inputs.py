@@ -188,7 +188,7 @@ def test_unknown_dataset_suggests_the_closest():
     config = parse_config({"data": {"dataset": "sp5000"}})
     with pytest.raises(
         DataError,
-        match=r"data\.dataset: unknown dataset 'sp5000' \(did you mean 'sp500'\?\); available: sp500, crypto, dow30",
+        match=r"data\.dataset: unknown dataset 'sp5000' \(did you mean 'sp500'\?\); available: sp500, crypto, crypto_universe, dow30",
     ):
         load_inputs(config)
 

@@ -230,10 +230,11 @@ def test_list_datasets_matches_the_files():
         "source",
         "license",
     ]
-    assert list(table["name"]) == ["sp500", "crypto", "dow30"]
+    assert list(table["name"]) == ["sp500", "crypto", "crypto_universe", "dow30"]
     loaded = {
         "sp500": ds.load_sp500().returns,
         "crypto": ds.load_crypto().prices,
+        "crypto_universe": ds.load_crypto_universe().prices,
         "dow30": ds.load_dow30().volumes,
     }
     for name, frame in loaded.items():

@@ -1,0 +1,56 @@
+"""periods_per_year from the data's calendar (API and configs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import replicator as rp
+from replicator._periods import infer_periods_per_year
+from replicator.exceptions import DataError
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        (pd.date_range("2021-01-01", periods=60, freq="D"), 365.0),
+        (pd.bdate_range("2021-01-01", periods=60), 252.0),
+        (pd.date_range("2021-01-03", periods=30, freq="W"), 52.0),
+        (pd.date_range("2021-01-31", periods=24, freq="ME"), 12.0),
+        (pd.date_range("2021-03-31", periods=12, freq="QE"), 4.0),
+        (pd.date_range("2001-12-31", periods=12, freq="YE"), 1.0),
+    ],
+)
+def test_calendars(dates, expected):
+    assert infer_periods_per_year(dates) == expected
+
+
+def test_a_7_day_week_with_gaps_is_still_365():
+    days = pd.date_range("2021-01-01", periods=100, freq="D").delete([5, 6, 40])
+    assert infer_periods_per_year(days) == 365.0
+
+
+def test_not_dates_raises():
+    with pytest.raises(DataError, match="Give periods_per_year"):
+        infer_periods_per_year(pd.RangeIndex(10))
+
+
+def test_replicator_infers_from_the_returns():
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2021-01-01", periods=120, freq="D")
+    R = pd.DataFrame(rng.normal(0, 0.02, (120, 4)), index=days, columns=list("ABCD"))
+    b = pd.Series(0.25, index=list("ABCD"))
+    model = rp.Replicator(
+        risk=rp.risk.SampleCovariance(),
+        constraints=[rp.constraints.FullyInvested(), rp.constraints.LongOnly()],
+        periods_per_year=None,
+    )
+    res = model.solve(returns=R, benchmark=b)
+    assert model.periods_per_year == 365.0
+    ref = rp.Replicator(
+        risk=rp.risk.SampleCovariance(),
+        constraints=[rp.constraints.FullyInvested(), rp.constraints.LongOnly()],
+        periods_per_year=365.0,
+    ).solve(returns=R, benchmark=b)
+    np.testing.assert_allclose(res.weights, ref.weights, atol=1e-9)
