@@ -13,9 +13,12 @@ from replicator.config._outputs import (
     atomic_outputs,
     build_manifest,
     check_out_dir,
+    check_outputs_spare_inputs,
     now,
 )
+from replicator.config._run import RunOutcome, out_dir_of
 from replicator.exceptions import ConfigError
+from replicator.report import figure_to_png, plot_index
 
 __all__ = ["INDEX_FILES", "run_index_config"]
 
@@ -37,9 +40,6 @@ def run_index_config(path: str | Path, out: str | Path | None = None) -> Any:
     ConfigError
         The config's benchmark is not ``kind: index``.
     """
-    from replicator.config._run import RunOutcome, _out_dir
-    from replicator.report import figure_to_png, plot_index
-
     started = now()
     config = load_config(path)
     if config.benchmark.kind != "index":
@@ -50,7 +50,8 @@ def run_index_config(path: str | Path, out: str | Path | None = None) -> Any:
         )
     inputs, caught = capture_warnings(load_inputs, config)
     history = inputs.index
-    out_dir = check_out_dir(_out_dir(config, path, out))
+    out_dir = check_out_dir(out_dir_of(config, path, out))
+    check_outputs_spare_inputs(out_dir, list(INDEX_FILES), inputs.files, path)
     manifest = build_manifest(
         path, inputs.files, started=started, command="index",
         dataset=inputs.dataset, provenance=inputs.provenance,

@@ -47,7 +47,8 @@ def test_replicator_infers_from_the_returns():
         periods_per_year=None,
     )
     res = model.solve(returns=R, benchmark=b)
-    assert model.periods_per_year == 365.0
+    assert model.periods_per_year_ == 365.0
+    assert model.periods_per_year is None  # the setting stays: re-inferred per solve
     ref = rp.Replicator(
         risk=rp.risk.SampleCovariance(),
         constraints=[rp.constraints.FullyInvested(), rp.constraints.LongOnly()],

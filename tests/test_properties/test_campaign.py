@@ -9,10 +9,12 @@ infeasible (see :mod:`._cases` for the outcome names). Verified means:
 * the objective, re-evaluated in numpy, at most
   ``1e-6 |f*| + 1e-6 |grad f(w*)|_1 + 1e-9 scale`` above the reference optimum
   ``f*`` (relative; the first-order effect of a 1e-6 weight error on the
-  smooth terms; a floor for objectives that are ~0);
+  smooth terms and the linear costs, not on soft penalties; a floor for
+  objectives that are ~0);
 * ``result.objective`` equal to that re-evaluation.
 
-Never a hang (60 s alarm, 30 s hypothesis deadline), never an untyped error.
+Never a hang (a 60 s alarm on each solve, a 60 s hypothesis deadline per
+example), never an untyped error.
 
 The default run is small (derandomized, a few tens of seconds). The long run
 is the ``slow`` test at the bottom: ``pytest -m slow
@@ -39,7 +41,7 @@ from . import _reference as R
 def campaign(max_examples: int):
     return settings(
         max_examples=max_examples,
-        deadline=timedelta(seconds=30),
+        deadline=timedelta(seconds=60),
         derandomize=True,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -193,7 +195,8 @@ def draw_problem(seed: int) -> tuple[R.Problem, dict]:
         "exposure_scale": float(10 ** rng.uniform(-3, 3))
         if rng.random() < 0.3
         else 1.0,
-        "penalty_scale": float(10 ** rng.uniform(-8, 3)),
+        # up to 1e6: issue 12's soft failures had penalties ~2e5
+        "penalty_scale": float(10 ** rng.uniform(-8, 6)),
         "hard": tuple(
             str(x) for x in rng.choice(G.HARD_KINDS, rng.integers(0, 5), replace=False)
         ),
@@ -225,9 +228,10 @@ def test_long_campaign(request):
         counts[verdict.outcome] += 1
         if not verdict.ok:
             failures.append((seed, verdict.outcome, meta, verdict.detail))
+            print(f"  seed {seed}: {verdict.outcome}: {verdict.detail[:200]} | {meta}")
+        if (seed - first + 1) % 250 == 0:
+            print(f"after {seed - first + 1}:", dict(counts.most_common()), flush=True)
     print("\ntrust campaign:", dict(counts.most_common()))
-    for seed, outcome, meta, detail in failures:
-        print(f"  seed {seed}: {outcome}: {detail[:200]} | {meta}")
     assert not failures, (
         f"{len(failures)} failures: {collections.Counter(f[1] for f in failures)}"
     )
