@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import numpy as np
+import pandas as pd
 
 from replicator.data._snapshot import MarketSnapshot
 from replicator.measures import turnover
 from replicator.result import PerAssetData, ReplicationResult
 from replicator.solvers import SolverStats
 
-__all__ = ["PricedModel", "build_result"]
+__all__ = ["PricedModel", "build_result", "margin_mask", "term_tables"]
 
 
 class PricedModel(Protocol):
@@ -78,6 +79,9 @@ def build_result(
         if k.is_soft
     }
     reports = tuple(k.report(weights, trades, snapshot) for k in model.constraints)
+    terms = [model.risk, *model.costs, *model.constraints]
+    tables = term_tables(terms, weights, trades, snapshot)
+    on_margin = margin_mask(terms, snapshot)
     unreplicated, unreplicable = (
         (0.0, ()) if all_investable else _unreplicable(snapshot)
     )
@@ -108,14 +112,49 @@ def build_result(
         constraints=reports,
         unreplicated_weight=unreplicated,
         unreplicable=unreplicable,
-        cash=float(1.0 - weights.sum()),
+        cash=float(1.0 - weights.sum() + weights[on_margin].sum()),
         nav=snapshot.nav,
         objective=float(objective),
         stats=stats,
         returns_only=snapshot.returns_only,
         date=snapshot.date,
         penalties=penalties,
+        tables=tables,
     )
+
+
+def term_tables(
+    terms: Sequence[Any],
+    weights: np.ndarray,
+    trades: np.ndarray,
+    snapshot: MarketSnapshot,
+) -> dict[str, pd.DataFrame]:
+    """Collect the tables of the terms (``Term.report_tables``); repeats get #2."""
+    out: dict[str, pd.DataFrame] = {}
+    for term in terms:
+        for name, table in term.report_tables(weights, trades, snapshot).items():
+            key, i = name, 1
+            while key in out:
+                i += 1
+                key = f"{name}#{i}"
+            out[key] = table
+    return out
+
+
+def margin_mask(terms: Sequence[Any], snapshot: MarketSnapshot) -> np.ndarray:
+    r"""Return the assets held on margin (``Term.margin_positions``), using no cash.
+
+    Notes
+    -----
+    The cash is then :math:`1 - \sum_{i \notin M} w_i` with ``M`` this mask:
+    a perp's notional is backed by margin, not paid for.
+    """
+    mask = np.zeros(snapshot.n_assets, dtype=bool)
+    for term in terms:
+        found = term.margin_positions(snapshot)
+        if found is not None:
+            mask |= np.asarray(found, dtype=bool)
+    return mask
 
 
 def _liquidity_usage(trades: np.ndarray, nav: float, adv: np.ndarray) -> np.ndarray:

@@ -227,6 +227,12 @@ class ReplicationResult:
         Rebalance date, when given.
     penalties : dict of str to float
         Penalty of each soft constraint, in objective units.
+    tables : dict of str to DataFrame
+        The tables the terms report (``Term.report_tables``), e.g.
+        ``venue_trades``, ``cost_by_venue``, ``cost_by_type`` (a
+        :class:`~replicator.venues.VenueCost`), ``funding_carry``,
+        ``margin`` and ``spot_perp_split`` (the perp terms). Not compared by
+        ``==``.
 
     Notes
     -----
@@ -252,6 +258,7 @@ class ReplicationResult:
     returns_only: bool = False
     date: Any = None
     penalties: dict[str, float] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)
 
     @property
     def weights(self) -> pd.Series:
@@ -287,6 +294,16 @@ class ReplicationResult:
     def liquidity_usage(self) -> pd.Series:
         """``|trade| * NAV / ADV`` by ticker (empty without ADV)."""
         return self._per_asset.series("liquidity_usage")
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """Return a copy of the term table ``name`` (see :attr:`tables`), or None."""
+        found = self.tables.get(name)
+        return None if found is None else found.copy()
+
+    @property
+    def venue_trades(self) -> pd.DataFrame | None:
+        """Trades on each venue (asset x venue, fraction of NAV); None: no venues."""
+        return self.table("venue_trades")
 
     @property
     def status(self) -> Status:
@@ -377,6 +394,7 @@ class ReplicationResult:
             "solver": self.stats.to_dict(),
             "returns_only": self.returns_only,
             "date": None if self.date is None else str(self.date),
+            "tables": {k: _table_dict(v, clean) for k, v in self.tables.items()},
         }
 
     def to_json(self, **kwargs: Any) -> str:
@@ -434,6 +452,21 @@ class ReplicationResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+def _table_dict(frame: pd.DataFrame, clean: Any) -> dict[str, dict[str, Any]]:
+    """Return a term table as ``{row: {column: value}}`` (non-finite numbers: None)."""
+
+    def cell(x: Any) -> Any:
+        if isinstance(x, (bool, np.bool_)):
+            return bool(x)
+        if isinstance(x, (int, float, np.integer, np.floating)):
+            return clean(float(x))
+        return None if x is None else str(x)
+
+    return {
+        str(i): {str(c): cell(v) for c, v in row.items()} for i, row in frame.iterrows()
+    }
 
 
 def _pct_share(part: float, total: float) -> str:

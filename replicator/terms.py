@@ -253,6 +253,38 @@ class Term:
         """
         raise NotImplementedError(f"{type(self).__name__} has no native QP form")
 
+    def report_tables(
+        self, weights: np.ndarray, trades: np.ndarray, snapshot: MarketSnapshot
+    ) -> dict[str, pd.DataFrame]:
+        """Named tables this term adds to a result, summary.json and the reports.
+
+        The one hook through which a term (venues, perps, a future term)
+        reports what only it knows, from its own module: the result keeps the
+        tables in :attr:`~replicator.ReplicationResult.tables`, ``to_dict``
+        writes them, the run report renders each as a section and the
+        backtest keeps them for every rebalance. A table's ``attrs`` say how
+        the reports show it: ``title``, ``unit`` (``"pct"`` or ``"bp"`` of
+        NAV, or ``"text"``, e.g. the ``value`` and ``source`` columns of a
+        ``*_assumptions`` table) and ``stack`` (columns drawn as stacked
+        bars, e.g. the venues of ``venue_trades``). Default: none.
+
+        Parameters
+        ----------
+        weights, trades : ndarray of shape (n_assets,)
+            The post-trade weights and the trades, fractions of NAV.
+        snapshot : MarketSnapshot
+            The inputs of the solve (or of the backtest's rebalance).
+        """
+        return {}
+
+    def margin_positions(self, snapshot: MarketSnapshot) -> np.ndarray | None:
+        """Mask of the assets held on margin (perps), whose notional uses no cash.
+
+        The result's ``cash`` is ``1 - sum`` of the weights outside this mask
+        (the union over the terms). Default: None (every asset uses cash).
+        """
+        return None
+
 
 def is_conic(terms: Any) -> bool:
     """Return True when any term is conic (power, AMM or TE-cap cones)."""

@@ -58,6 +58,7 @@ LAYERS: dict[str, int] = {
     "replicator.derivatives._risk": 1,
     "replicator.derivatives._spot": 1,
     "replicator.derivatives._summary": 1,
+    "replicator.derivatives._tables": 1,
     "replicator.solvers": 2,
     "replicator.problem": 3,
     "replicator.result": 4,

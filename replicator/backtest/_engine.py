@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from replicator._attribution import term_tables
 from replicator.backtest._ledger import Book
 from replicator.backtest._market import load_market
 from replicator.backtest._policies import Decision
@@ -82,6 +83,7 @@ class Engine:
         self.funding = _funding_panel(model, m.dates, m.assets, self.first, self.last)
         for s in self.strategies if self.funding is not None else ():
             s.funding = np.zeros(n_rows)
+            s.on_margin = self.funding[1]
         self.template: MarketSnapshot | None = None
         self.epoch = -1
         self.n_opt_rebalances = 0
@@ -250,6 +252,7 @@ class Engine:
             te = target.tracking_error
             if s is not opt:
                 te = float(np.sqrt(max(self.model.risk.evaluate(weights, snap), 0.0)))
+            terms = [self.model.risk, *self.model.costs, *self.model.constraints]
             s.execute(
                 i - self.first,
                 trades,
@@ -264,6 +267,7 @@ class Engine:
                     "solve_time": target.solve_time,
                     "wall_time": target.wall_time,
                 },
+                term_tables(terms, weights, trades, snap),
             )
             s.last_target = weights
 

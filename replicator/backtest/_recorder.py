@@ -55,6 +55,7 @@ class Strategy:
         self.cost_by_type = np.zeros((n_rows, len(cost_names)))
         self.cost_names = cost_names
         self.log: list[dict[str, Any]] = []
+        self.tables: list[dict[str, pd.DataFrame]] = []
         self.weights: list[np.ndarray] = []
         self.trades: list[np.ndarray] = []
         self.last_target: np.ndarray | None = None
@@ -62,6 +63,8 @@ class Strategy:
         self.pnl = 0.0
         #: Funding paid each day, a fraction of the previous NAV (perps only).
         self.funding: np.ndarray | None = None
+        #: The perps: their notional is on margin, not cash (the ``cash`` column).
+        self.on_margin: np.ndarray | None = None
         self.paid = 0.0
 
     def mark(
@@ -81,8 +84,9 @@ class Strategy:
         trades: np.ndarray,
         costs: list[float],
         info: dict[str, Any],
+        tables: dict[str, pd.DataFrame] | None = None,
     ) -> None:
-        """Trade, pay the costs and log the rebalance."""
+        """Trade, pay the costs and log the rebalance (and the terms' tables)."""
         nav_before = self.book.nav
         w = self.book.weights() + trades
         amount = self.book.trade(trades, float(sum(costs)))
@@ -100,6 +104,7 @@ class Strategy:
             n_holdings=int((np.abs(w) > HOLDING_TOL).sum()),
         )
         self.log.append(info)
+        self.tables.append(tables or {})
 
     def close(self, row: int, benchmark_return: float, flow: float) -> None:
         """Record the day's row (after market move, flow and trades)."""
@@ -111,7 +116,10 @@ class Strategy:
         r["benchmark_return"][row] = benchmark_return
         r["active_return"][row] = net - benchmark_return
         r["nav"][row] = nav
-        r["cash"][row] = self.book.cash / nav
+        cash = self.book.cash
+        if self.on_margin is not None:  # the ledger moved the perp notional
+            cash += float(self.book.positions[self.on_margin].sum())
+        r["cash"][row] = cash / nav
         r["flow"][row] = flow
         r["n_holdings"][row] = int(
             (np.abs(self.book.positions) > HOLDING_TOL * nav).sum()
@@ -160,4 +168,19 @@ class Strategy:
             config=config,
             baselines=dict(baselines or {}),
             notes=notes,
+            tables=stack_tables(reb_dates, self.tables),
         )
+
+
+def stack_tables(
+    dates: pd.Index, tables: list[dict[str, pd.DataFrame]]
+) -> dict[str, pd.DataFrame]:
+    """Each term table over the rebalances, indexed by ``(date, row)``."""
+    out: dict[str, pd.DataFrame] = {}
+    names = dict.fromkeys(k for t in tables for k in t)
+    for name in names:
+        found = {d: t[name] for d, t in zip(dates, tables, strict=True) if name in t}
+        frame = pd.concat(found, names=["date", None])
+        frame.attrs = dict(next(reversed(found.values())).attrs)
+        out[name] = frame
+    return out

@@ -33,7 +33,8 @@ class BacktestResult:
         One row per date, the formation date first. Columns:
         ``portfolio_return`` (net of costs), ``gross_return`` (before costs),
         ``benchmark_return``, ``active_return``, ``nav`` (close, after trades,
-        costs and flows), ``cash`` (weight), ``flow``, ``turnover``
+        costs and flows), ``cash`` (weight; a perp's notional is on margin
+        and not counted), ``flow``, ``turnover``
         (one-way), ``cost`` (fraction of pre-trade NAV), ``cost_amount``
         (currency), ``n_holdings`` (``|w| > 1e-6``), ``rebalanced``.
     costs : DataFrame
@@ -64,6 +65,11 @@ class BacktestResult:
         Baselines run beside the optimizer through the same engine.
     notes : tuple of str
         What was not available or was handled specially.
+    tables : dict of str to DataFrame
+        The terms' tables (``Term.report_tables``) of the executed trades at
+        each rebalance, indexed by ``(date, row)``: e.g. ``venue_trades``,
+        ``cost_by_venue``, ``funding_carry``, ``margin``. Not compared by
+        ``==``.
     """
 
     name: str
@@ -80,6 +86,7 @@ class BacktestResult:
     config: dict[str, Any] = field(default_factory=dict)
     baselines: dict[str, BacktestResult] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)
 
     # ---------------------------------------------------------------- series
     @property
@@ -173,8 +180,28 @@ class BacktestResult:
         costs = self.costs.add_prefix("cost:")
         return self.daily.join(costs)
 
+    def funding(self) -> dict[str, float] | None:
+        """Realized perp funding (None without perps), fractions of NAV.
+
+        ``paid`` is the sum of the daily ``funding`` column (each day's
+        funding over the previous NAV; negative: received), ``per_year`` its
+        mean over the days after formation times the periods per year.
+        """
+        if "funding" not in self.daily:
+            return None
+        daily = self.daily["funding"].to_numpy(dtype=float)
+        after = daily[1:] if len(daily) > 1 else daily
+        return {
+            "paid": float(daily.sum()),
+            "per_year": float(after.mean() * self.periods_per_year),
+        }
+
     def to_dict(self, *, series: bool = False) -> dict[str, Any]:
-        """JSON-friendly summary; ``series=True`` adds the daily table."""
+        """JSON-friendly summary; ``series=True`` adds the daily table.
+
+        ``tables`` holds the terms' tables as ``{date: {row: {column:
+        value}}}``, ``funding`` the realized funding (see :meth:`funding`).
+        """
         out: dict[str, Any] = {
             "name": self.name,
             "label": self.label,
@@ -183,6 +210,8 @@ class BacktestResult:
             "config": _jsonable(self.config),
             "notes": list(self.notes),
             "metrics": self.metrics(),
+            "funding": self.funding(),
+            "tables": {k: _table_json(v) for k, v in self.tables.items()},
             "baselines": {
                 k: b.to_dict(series=series) for k, b in self.baselines.items()
             },
@@ -213,6 +242,15 @@ def _jsonable(x: Any) -> Any:
     if x is None or isinstance(x, str):
         return x
     return str(x)
+
+
+def _table_json(frame: pd.DataFrame) -> dict[str, Any]:
+    """Return a ``(date, row)`` table as ``{date: {row: {column: value}}}``."""
+    out: dict[str, Any] = {}
+    for (date, row), values in frame.iterrows():
+        day = out.setdefault(str(date), {})
+        day[str(row)] = {str(c): _jsonable(v) for c, v in values.items()}
+    return out
 
 
 def _fmt(v: Any, unit: str) -> str:

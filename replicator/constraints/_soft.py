@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import cvxpy as cp
 import numpy as np
+import pandas as pd
 
 from replicator._qp import QPBuilder
 from replicator.constraints._base import (
@@ -18,7 +19,7 @@ from replicator.constraints._base import (
 from replicator.data._snapshot import MarketSnapshot
 from replicator.exceptions import ConfigError
 from replicator.terms import Interval, Variables
-from replicator.typing import FloatArray
+from replicator.typing import BoolArray, FloatArray
 
 if TYPE_CHECKING:
     from replicator.risk._base import RiskModel
@@ -113,6 +114,16 @@ class Soft(Constraint):
     def needs_rebind(self, snapshot: MarketSnapshot) -> bool:
         """Forward to the wrapped constraint."""
         return self.constraint.needs_rebind(snapshot)
+
+    def report_tables(
+        self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot
+    ) -> dict[str, pd.DataFrame]:
+        """Return the wrapped constraint's report tables."""
+        return self.constraint.report_tables(weights, trades, snapshot)
+
+    def margin_positions(self, snapshot: MarketSnapshot) -> BoolArray | None:
+        """Return the wrapped constraint's margin positions."""
+        return self.constraint.margin_positions(snapshot)
 
     def rows(self, v: Variables) -> list[tuple[cp.Expression, cp.Expression]]:
         """Return the wrapped constraint's rows."""

@@ -21,6 +21,7 @@ from replicator.derivatives._rates import (
     expected_annual_rates,
     realized_daily_rates,
 )
+from replicator.derivatives._tables import funding_tables
 from replicator.exceptions import DataError
 from replicator.terms import Interval, Variables
 from replicator.typing import BoolArray, FloatArray
@@ -182,6 +183,28 @@ class FundingCarry(Cost):
     def evaluate(self, trades: FloatArray, snapshot: MarketSnapshot) -> float:
         """Numpy twin of :meth:`expression`, from the trades."""
         return float(self.per_asset(trades, snapshot).sum())
+
+    def report_tables(
+        self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot
+    ) -> dict[str, pd.DataFrame]:
+        """Return the expected carry per perp and its labelled assumptions.
+
+        See :func:`~replicator.derivatives._tables.funding_tables`; the
+        ``carry_horizon`` column sums to :meth:`evaluate`.
+        """
+        return funding_tables(
+            self._specs(),
+            weights,
+            self.annual_rates(snapshot),
+            float(self.horizon),
+            snapshot,
+            rate_8h=None if self.rates is not None else float(self.rate_8h),
+            lookback_days=int(self.lookback_days),
+        )
+
+    def margin_positions(self, snapshot: MarketSnapshot) -> BoolArray:
+        """Return the perp mask: their notional is on margin and uses no cash."""
+        return perp_positions(self, snapshot, self._specs(), "FundingCarry")[1]
 
     def realized_rates(
         self, dates: pd.DatetimeIndex, assets: pd.Index, first: int, last: int

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import cvxpy as cp
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from replicator._qp import QPBuilder, diagonal
@@ -21,9 +22,10 @@ from replicator.constraints._base import Constraint
 from replicator.data._snapshot import MarketSnapshot
 from replicator.derivatives._funding import PERPS_RULE, perp_positions
 from replicator.derivatives._perp import Perp, as_perps
+from replicator.derivatives._tables import margin_tables
 from replicator.exceptions import ConfigError
 from replicator.terms import Interval, Variables
-from replicator.typing import FloatArray
+from replicator.typing import BoolArray, FloatArray
 
 __all__ = ["GrossLeverage", "MarginRequirement", "NetPerpExposure", "margin_used"]
 
@@ -133,6 +135,21 @@ class MarginRequirement(Constraint):
         w = np.asarray(weights, dtype=float)
         lhs = float(spot @ w + rates @ np.abs(w))
         return np.array([lhs]), np.array([1.0 - float(self.buffer)])
+
+    def report_tables(
+        self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot
+    ) -> dict[str, pd.DataFrame]:
+        """Return margin used and free, leverage, the spot/perp split, assumptions.
+
+        See :func:`~replicator.derivatives._tables.margin_tables`.
+        """
+        specs = as_perps(self.perps)
+        return margin_tables(specs, weights, snapshot, float(self.buffer))
+
+    def margin_positions(self, snapshot: MarketSnapshot) -> BoolArray:
+        """Return the perp mask: their notional is on margin and uses no cash."""
+        specs = as_perps(self.perps)
+        return perp_positions(self, snapshot, specs, "MarginRequirement")[1]
 
 
 class GrossLeverage(Constraint):

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from replicator.report import _plots, _text
+from replicator.report import _plots, _terms, _text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -87,6 +87,19 @@ def _cards(result: ReplicationResult) -> str:
     )
 
 
+def term_sections(tables: Mapping[str, Any]) -> list[str]:
+    """One section per term table (``Term.report_tables``): bars and a table."""
+    parts = []
+    for name, frame in tables.items():
+        heading = _terms.title(name, frame)
+        parts.append(f'<h2 id="{_esc(name)}">{_esc(heading)}</h2>')
+        if frame.attrs.get("stack"):
+            parts.append(_img(_terms.plot_stacked(name, frame), heading))
+        header, rows = _terms.table_rows(frame)
+        parts.append(_table(header, rows) if rows else "<p>All zero.</p>")
+    return parts
+
+
 def render_html(
     result: ReplicationResult,
     *,
@@ -133,6 +146,7 @@ def render_html(
         '<h2 id="costs">Costs</h2>',
         _img(_plots.plot_costs(result), "cost by term"),
         _table(*_text.cost_table(result)),
+        *term_sections(result.tables),
         '<h2 id="liquidity">Liquidity usage</h2>',
     ]
     if len(result.liquidity_usage):
@@ -195,8 +209,11 @@ def to_html(
     positions; TE decomposition :math:`TE^2 = TE^2_{factor} + TE^2_{specific}`
     and by group; cost breakdown; liquidity usage
     :math:`|t_i| \cdot NAV / ADV_i`; constraints (binding rows highlighted);
-    solver statistics. Plots are PNG images embedded as base64, so the file
-    opens offline.
+    solver statistics; then a section per table of the terms
+    (:attr:`~replicator.ReplicationResult.tables`: e.g. the venue split as a
+    table and stacked bars, funding carry, margin and the spot/perp split,
+    with their labelled assumptions). Plots are PNG images embedded as
+    base64, so the file opens offline.
 
     Examples
     --------

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from replicator.data._snapshot import MarketSnapshot
 from replicator.exceptions import DataError
 from replicator.typing import FloatArray
 from replicator.venues._book import VenueBook
-from replicator.venues._split import pair_costs
+from replicator.venues._tables import by_type, pair_frame
 from replicator.venues._term import VenueCost
 
 __all__ = ["cost_by_type", "cost_by_venue", "venue_costs", "venue_trades"]
-
-COST_TYPES = ("fee", "spread", "impact", "pool_fee", "pool_slippage", "gas")
 
 
 def _inputs(
@@ -34,12 +31,6 @@ def _inputs(
     t = trades.to_numpy(dtype=float)
     x, cost = term.split(t, snapshot)
     return book, t, x, cost
-
-
-def _frame(book: VenueBook, values: FloatArray) -> pd.DataFrame:
-    out = np.zeros((len(book.assets), len(book.venue_names)))
-    np.add.at(out, (book.pair_asset, book.pair_venue), values)
-    return pd.DataFrame(out, index=list(book.assets), columns=list(book.venue_names))
 
 
 def venue_trades(
@@ -62,7 +53,7 @@ def venue_trades(
         Fractions of NAV (positive = buy); each row sums to the asset's trade.
     """
     book, _, x, _ = _inputs(result, term, snapshot)
-    return _frame(book, x)
+    return pair_frame(book, x)
 
 
 def venue_costs(
@@ -70,7 +61,7 @@ def venue_costs(
 ) -> pd.DataFrame:
     """Cost of each asset's trade on each venue, gas included (asset x venue)."""
     book, _, _, cost = _inputs(result, term, snapshot)
-    return _frame(book, cost)
+    return pair_frame(book, cost)
 
 
 def cost_by_venue(
@@ -93,19 +84,4 @@ def cost_by_type(
     ``C``. Gas is the pools' gas for each swap made.
     """
     book, _, x, _ = _inputs(result, term, snapshot)
-    size = np.abs(x)
-    convex = pair_costs(book, x)
-    out = dict.fromkeys(COST_TYPES, 0.0)
-    c = book.cex
-    out["fee"] = float(book.cex_fee @ size[c])
-    out["spread"] = float((book.cex_lin - book.cex_fee) @ size[c])
-    out["impact"] = float(book.cex_k @ size[c] ** book.cex_e)
-    gamma = np.ones(book.n_pairs)
-    gamma[book.buy.pair] = book.buy.gamma
-    gamma[book.sell.pair] = book.sell.gamma
-    dex = book.is_dex
-    fee = np.where(x > 0, (1 - gamma) * (size + convex), (1 - gamma) * size)
-    out["pool_fee"] = float(fee[dex].sum())
-    out["pool_slippage"] = float((convex - fee)[dex].sum())
-    out["gas"] = float(np.where(x != 0, book.gas, 0.0).sum())
-    return pd.Series(out, name="cost")
+    return by_type(book, x)

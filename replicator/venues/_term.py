@@ -20,6 +20,7 @@ from replicator.typing import FloatArray
 from replicator.venues._book import VenueBook, build_book
 from replicator.venues._models import CEXVenue, DEXPool
 from replicator.venues._split import exact_costs
+from replicator.venues._tables import split_tables
 
 __all__ = ["VenueCost"]
 
@@ -140,6 +141,18 @@ class VenueCost(Cost):
     def last_snapshot(self) -> MarketSnapshot | None:
         """The snapshot of the last update or evaluation."""
         return None if self._cache is None else self._cache[0]
+
+    def report_tables(
+        self, weights: FloatArray, trades: FloatArray, snapshot: MarketSnapshot
+    ) -> dict[str, pd.DataFrame]:
+        """Return the venue split of ``trades`` as report tables.
+
+        ``venue_trades`` and ``venue_costs`` (asset x venue),
+        ``cost_by_venue`` and ``cost_by_type`` (a ``cost`` column), fractions
+        of NAV, from the numpy twin :meth:`split`.
+        """
+        x, cost = self.split(trades, snapshot)
+        return split_tables(self.book(snapshot), x, cost)
 
     def _minimum(self, snapshot: MarketSnapshot) -> FloatArray:
         """Signed minimum trade of each asset (0: none)."""
