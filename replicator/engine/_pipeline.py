@@ -49,6 +49,7 @@ from replicator.problem._native import NativeProblem
 from replicator.result import ReplicationResult
 from replicator.risk._base import RiskModel
 from replicator.solvers import SolverStats, Status
+from replicator.solvers._base import INTERIOR_POINT
 from replicator.solvers._routing import (
     choose_backend,
     validate_options,
@@ -372,11 +373,16 @@ class SolvePipeline:
         notes = [f"{stats.solver}: {verdict.note}"]
         attempts = list(stats.attempts)
         best = (verdict.max_violation, result, verdict)
-        if settings.fallback and not stats.certified_infeasible:
+        certified = bool(stats.certified_infeasible)
+        if settings.fallback and not certified:
             for alt, alt_solved in alternatives(
                 problem, snapshot, stats, twin, self.conic_cvxpy_max_assets
             ):
                 attempts.extend(alt.attempts)
+                if alt.status is Status.INFEASIBLE and alt.solver in INTERIOR_POINT:
+                    # a certificate: the first-order solvers cannot refute it
+                    certified = True
+                    break
                 if alt.status is not Status.OPTIMAL:
                     continue
                 alt_result = self._price(priced, alt_solved, snapshot, alt)
@@ -398,7 +404,7 @@ class SolvePipeline:
                 if alt_verdict.max_violation < best[0]:
                     best = (alt_verdict.max_violation, alt_result, alt_verdict)
         failed = replace(stats, attempts=tuple(attempts))
-        if stats.certified_infeasible or best[0] > INACCURATE_MAX_VIOLATION:
+        if certified or best[0] > INACCURATE_MAX_VIOLATION:
             error = self._infeasible(
                 problem, snapshot, replace(failed, status=Status.INFEASIBLE), twin
             )
