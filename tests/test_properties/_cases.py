@@ -36,13 +36,16 @@ OBJ_RTOL = 1e-6
 OBJ_ATOL = 1e-9
 #: Weight accuracy: the objective may also be off by the first-order effect of
 #: moving every weight by this much (``WEIGHT_TOL * |grad f(w*)|_1`` over the
-#: smooth terms), e.g. a weight 3.5e-7 inside an active cash band (0.0035 bp).
+#: smooth terms and the linear cost rates; not the soft penalties), e.g. a
+#: weight 3.5e-7 inside an active cash band (0.0035 bp), or a 6e-8 trade paying
+#: a fee where not trading costs nothing.
 WEIGHT_TOL = 1e-6
 
 
 def objective_tolerance(p: R.Problem, ref: R.Outcome) -> float:
     """How far above the reference optimum an answer may be."""
-    first_order = WEIGHT_TOL * float(np.abs(p.smooth_gradient(ref.weights)).sum())
+    slope = np.abs(p.smooth_gradient(ref.weights)) + p.linear_rates()
+    first_order = WEIGHT_TOL * float(slope.sum())
     return OBJ_RTOL * abs(ref.objective) + first_order + OBJ_ATOL * p.scale
 
 

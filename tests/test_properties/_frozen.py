@@ -329,3 +329,92 @@ def infeasible_reported_unbounded() -> R.Problem:
         ],
         cost_weight=0.00651615727439236,
     )
+
+
+def tiny_objective_te_cap_n1() -> R.Problem:
+    """N=1, risk ~1e-7, TE cap, a cash band, impact cost (seed 97 of a search).
+
+    The optimum sells down to the smallest cash 2.24e-4; replicator stops at
+    2.49e-4 (24 % above the optimal objective of 1.8e-12): tolerances that are
+    absolute in objective units cannot resolve an objective this small.
+    """
+    return R.Problem(
+        risk=R.Risk(
+            specific_var=np.array([1.0519169343473302e-07]),
+            exposures=np.array([[-0.46039777741648014]]),
+            factor_cov=np.array([[2.845811675476132e-08]]),
+            dense=None,
+        ),
+        benchmark=np.array([1.0]),
+        holdings=np.array([1.0]),
+        constraints=[
+            R.TrackingErrorLimit(max_te=0.0014778553062621492),
+            R.FullyInvested(
+                min_cash=0.0002243765079632282, max_cash=0.0008275519807674271
+            ),
+            R.TurnoverLimit(limit=0.255753845312234),
+            R.GroupBounds(
+                labels=np.array([0]),
+                lower=np.array([0.8864712031547033]),
+                upper=np.array([1.0814538337704551]),
+                active=False,
+            ),
+        ],
+        costs=[R.QuadraticImpact(coef=np.array([0.00015164556941723204]))],
+        cost_weight=0.23199821698681844,
+    )
+
+
+def clarabel_soft_long_only_n13() -> R.Problem:
+    """N=13, diagonal risk, Soft(LongOnly(), 3.5e4) alone, all cash (seed 6).
+
+    solver='CLARABEL' returns 'Solved' at objective 12771 where holding the
+    benchmark costs 5.6e-9.
+    """
+    return R.Problem(
+        risk=R.Risk(
+            specific_var=np.array(
+                [
+                    0.061044303433253316,
+                    0.037631006718029686,
+                    0.04628130362947782,
+                    0.08729265125022634,
+                    0.049437029414691906,
+                    0.05688095520182606,
+                    0.09459779839212354,
+                    0.033855634870029565,
+                    0.0879770942353306,
+                    0.0413661161811198,
+                    0.03700929179013284,
+                    0.08679628437533539,
+                    0.015446293084794763,
+                ]
+            ),
+            exposures=None,
+            factor_cov=None,
+            dense=None,
+        ),
+        benchmark=np.array(
+            [
+                3.9540842948502897e-01,
+                7.3695070231038065e-02,
+                7.5087027446127136e-02,
+                2.0206156012214198e-03,
+                2.2376660066557685e-04,
+                1.2752899826217234e-01,
+                1.8442025046286768e-03,
+                1.4033730447272064e-01,
+                6.3078024414921482e-02,
+                1.0027335652299440e-02,
+                9.8751099716976196e-02,
+                5.0053519381153908e-03,
+                6.9927736740845667e-03,
+            ]
+        ),
+        holdings=np.array(
+            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+        ),
+        constraints=[R.Soft(inner=R.LongOnly(), penalty=34548.0240599106)],
+        costs=[],
+        cost_weight=0.20467767437340292,
+    )

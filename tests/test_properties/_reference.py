@@ -411,6 +411,16 @@ class Problem:
         pen = sum(k.penalty for k in self.soft)
         return self.te_weight * self.risk.scale + cost + pen
 
+    def linear_rates(self) -> np.ndarray:
+        """Per-asset rate of the linear costs (fees, spreads), cost-weighted."""
+        rates = np.zeros(len(self.benchmark))
+        for k in self.costs:
+            if isinstance(k, ProportionalFee):
+                rates = rates + np.maximum(k.buy, k.sell)
+            elif isinstance(k, Spread):
+                rates = rates + k.half
+        return self.cost_weight * rates
+
     def smooth_gradient(self, w: np.ndarray) -> np.ndarray:
         """Gradient of the smooth terms (``TE^2`` and quadratic impact) at ``w``."""
         w = np.asarray(w, float)

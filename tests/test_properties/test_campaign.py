@@ -2,12 +2,19 @@
 
 Every random problem is solved by replicator and by :mod:`._reference` (cvxpy +
 Clarabel written from the documented math). The outcome must be a verified
-optimum (every hard row within ``FEAS_TOL * (1 + |rhs|)`` = 1e-7 scaled, the
-objective within 1e-6 relative of the reference, with an absolute floor of
-1e-9 times the objective's coefficient scale) or a typed replicator error when
-the reference finds the problem infeasible (see :mod:`._cases` for the outcome
-names). Never a hang (60 s alarm, 30 s hypothesis deadline), never an
-untyped error.
+optimum or a typed replicator error when the reference finds the problem
+infeasible (see :mod:`._cases` for the outcome names). Verified means:
+
+* every hard row within ``1e-7 * (1 + |rhs|)``;
+* the objective, re-evaluated in numpy, at most
+  ``1e-6 |f*| + 1e-6 |grad f(w*)|_1 + 1e-9 scale`` above the reference optimum
+  ``f*`` (relative; the first-order effect of a 1e-6 weight error on the
+  smooth terms and the linear costs, not on soft penalties; a floor for
+  objectives that are ~0);
+* ``result.objective`` equal to that re-evaluation.
+
+Never a hang (a 60 s alarm on each solve, a 60 s hypothesis deadline per
+example), never an untyped error.
 
 The default run is small (derandomized, a few tens of seconds). The long run
 is the ``slow`` test at the bottom: ``pytest -m slow
@@ -34,7 +41,7 @@ from . import _reference as R
 def campaign(max_examples: int):
     return settings(
         max_examples=max_examples,
-        deadline=timedelta(seconds=30),
+        deadline=timedelta(seconds=60),
         derandomize=True,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -107,8 +114,8 @@ def test_infeasible_by_construction(p):
 
 
 @campaign(6)
-@given(p=problems(), q=problems(), solver=st.sampled_from(["auto", "PIQP", "CLARABEL"]))
-def test_explicit_solvers(p, q, solver):
+@given(p=problems(), solver=st.sampled_from(["auto", "PIQP", "CLARABEL"]))
+def test_explicit_solvers(p, solver):
     check(p, solver=solver)
 
 
@@ -220,9 +227,10 @@ def test_long_campaign(request):
         counts[verdict.outcome] += 1
         if not verdict.ok:
             failures.append((seed, verdict.outcome, meta, verdict.detail))
+            print(f"  seed {seed}: {verdict.outcome}: {verdict.detail[:200]} | {meta}")
+        if (seed - first + 1) % 250 == 0:
+            print(f"after {seed - first + 1}:", dict(counts.most_common()), flush=True)
     print("\ntrust campaign:", dict(counts.most_common()))
-    for seed, outcome, meta, detail in failures:
-        print(f"  seed {seed}: {outcome}: {detail[:200]} | {meta}")
     assert not failures, (
         f"{len(failures)} failures: {collections.Counter(f[1] for f in failures)}"
     )
