@@ -177,9 +177,6 @@ def test_clarabel_soft_band_reaches_the_optimum():
     assert verdict.outcome == "verified", verdict.detail
 
 
-@xfail(
-    2, "CLARABEL 'Solved' with a soft LongOnly: weights of 238, objective 12771 (new)"
-)
 def test_clarabel_soft_long_only_reaches_the_optimum():
     """Holding the benchmark is optimal (PIQP: 2e-24); CLARABEL claims 12771."""
     p = F.clarabel_soft_long_only_n13()
@@ -403,7 +400,6 @@ def test_nan_feasibility_tolerance_is_refused_or_harmless():
     assert res.turnover <= 0.1 + 1e-7
 
 
-@xfail(6, "WeightBounds rejects an empty Series as 'not a float' (new)")
 def test_empty_bound_series_bounds_nothing_or_says_empty():
     """The docstring: a Series bounds only the tickers it lists."""
     names = ["A", "B", "C"]
