@@ -195,7 +195,8 @@ def draw_problem(seed: int) -> tuple[R.Problem, dict]:
         "exposure_scale": float(10 ** rng.uniform(-3, 3))
         if rng.random() < 0.3
         else 1.0,
-        "penalty_scale": float(10 ** rng.uniform(-8, 3)),
+        # up to 1e6: issue 12's soft failures had penalties ~2e5
+        "penalty_scale": float(10 ** rng.uniform(-8, 6)),
         "hard": tuple(
             str(x) for x in rng.choice(G.HARD_KINDS, rng.integers(0, 5), replace=False)
         ),

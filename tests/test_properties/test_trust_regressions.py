@@ -84,16 +84,25 @@ def test_fixed_bounds_above_the_budget_are_infeasible():
 
 
 def test_infeasible_message_does_not_contradict_itself():
-    """The same conflict without costs: the error must name it, not deny it."""
+    """The same conflict without costs: an error must name it, not deny it.
+
+    (The gap, 1e-6 spread over 33 rows, is within the 1e-7 row tolerance, so
+    a point within it is an acceptable answer too.)
+    """
     u = make_universe(32, n_dates=250, n_factors=3, seed=38)
     fixed = u.benchmark * (1 + 1e-6)
     model = rp.Replicator(
         risk=rp.risk.SampleCovariance(),
         constraints=[C.FullyInvested(), C.WeightBounds(lower=fixed, upper=fixed)],
     )
-    with pytest.raises(InfeasibleError) as info:
-        solve_quietly(model, u.returns, u.benchmark, u.holdings)
-    assert "every constraint can hold" not in str(info.value)
+    try:
+        res = solve_quietly(model, u.returns, u.benchmark, u.holdings)
+    except InfeasibleError as exc:
+        assert "every constraint can hold" not in str(exc)
+        return
+    # a point that holds every row within the verification tolerance is fine
+    assert abs(res.weights.sum() - 1) <= 2e-7
+    assert (res.weights - fixed).abs().max() <= 2e-7
 
 
 def test_no_trade_on_a_short_with_long_only_is_infeasible():
@@ -208,6 +217,48 @@ def test_tiny_objective_scale_reaches_the_optimum():
     assert ref.status == "optimal"
     verdict = K.judge(p, ref)
     assert verdict.outcome == "verified", verdict.detail
+
+
+@xfail(1, "solver='PIQP' on a TE cap: SCS 'optimal' returned, cap broken (new)")
+def test_scs_answer_to_an_infeasible_te_cap_is_not_optimal():
+    """N=1, NoTrade and a 0.29 % TE cap the held position cannot meet.
+
+    Found by the long campaign (seed 100050). With solver="PIQP" the conic
+    problem goes through cvxpy: PIQP cannot solve it, Clarabel fails, and
+    SCS's "optimal" point (TE^2 above the cap by 9.2e-3) is returned as
+    optimal. "auto" and "CLARABEL" raise InfeasibleError.
+    """
+    p = R.Problem(
+        R.Risk(
+            np.array([366.79665926]),
+            np.array([[-2.24166845]]),
+            np.array([[37.9150725]]),
+        ),
+        benchmark=np.array([1.0]),
+        holdings=np.array([0.99593795]),
+        constraints=[
+            R.NoTrade(np.array([True])),
+            R.TrackingErrorLimit(max_te=0.002894935107808369),
+            R.GroupBounds(np.array([0]), np.array([-np.inf]), np.array([1.11484671])),
+        ],
+        cost_weight=0.00010906754325965905,
+    )
+    ref = R.solve(p)
+    assert ref.status == "infeasible"
+    verdict = K.judge(p, ref, solver="PIQP")
+    assert verdict.outcome in ("infeasible_agreed", "failed_on_infeasible"), (
+        verdict.detail
+    )
+
+
+@xfail(1, "CLARABEL 'Solved' with a soft TE cap breaks a hard bound by 2.7e-6 (new)")
+def test_clarabel_soft_te_cap_keeps_hard_bounds():
+    p = F.clarabel_soft_te_cap_breaks_bounds()
+    ref = R.solve(p)
+    assert ref.status == "unclear"  # least violation 9.6e-7
+    verdict = K.judge(p, ref)
+    ok = ("infeasible_unclear", "verified_unclear", "failed_on_infeasible")
+    assert verdict.outcome in ok, verdict.detail
 
 
 # ------------------------------------------------ 4. false UnboundedError
