@@ -219,7 +219,6 @@ def test_tiny_objective_scale_reaches_the_optimum():
     assert verdict.outcome == "verified", verdict.detail
 
 
-@xfail(1, "solver='PIQP' on a TE cap: SCS 'optimal' returned, cap broken (new)")
 def test_scs_answer_to_an_infeasible_te_cap_is_not_optimal():
     """N=1, NoTrade and a 0.29 % TE cap the held position cannot meet.
 
@@ -251,7 +250,6 @@ def test_scs_answer_to_an_infeasible_te_cap_is_not_optimal():
     )
 
 
-@xfail(1, "CLARABEL 'Solved' with a soft TE cap breaks a hard bound by 2.7e-6 (new)")
 def test_clarabel_soft_te_cap_keeps_hard_bounds():
     p = F.clarabel_soft_te_cap_breaks_bounds()
     ref = R.solve(p)
