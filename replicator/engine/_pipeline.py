@@ -279,6 +279,19 @@ class SolvePipeline:
             stats, solved = native_fallback(
                 problem, snapshot, stats, make_twin, self.conic_cvxpy_max_assets
             )
+        elif settings.fallback and stats.status is Status.FAILED:
+            # a cvxpy chain that ended in an (impossible) unboundedness claim:
+            # the solvers its certificate rule skipped get their turn
+            for alt, alt_solved in alternatives(
+                problem, snapshot, stats, make_twin, self.conic_cvxpy_max_assets
+            ):
+                attempts = (*stats.attempts, *alt.attempts)
+                if alt.status.usable:
+                    why = f"fallback after {stats.solver} returned {stats.raw_status}"
+                    stats = replace(alt, attempts=attempts, reason=why)
+                    solved = alt_solved
+                    break
+                stats = replace(stats, attempts=attempts)
         if stats.status is Status.INFEASIBLE:
             raise self._infeasible(problem, snapshot, stats, make_twin)
         if not stats.status.usable:
