@@ -198,6 +198,12 @@ class Term:
                 ok = any(r.accepts(value) for r in rule)
             else:
                 ok = rule.accepts(value)
+            if not ok and isinstance(value, pd.Series) and not len(value):
+                raise ConfigError(
+                    f"The '{pname}' parameter of {type(self).__name__} is an empty "
+                    "Series: it would bound no ticker. Pass a Series with a value "
+                    "for each ticker to bound, a single float, or leave it out."
+                )
             if not ok:
                 # the description is built only for the message (per-solve path)
                 if isinstance(rule, type):

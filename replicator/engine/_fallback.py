@@ -18,6 +18,7 @@ from replicator.data._snapshot import MarketSnapshot
 from replicator.engine import _failures as failures
 from replicator.exceptions import SolverFailedError
 from replicator.problem import Problem
+from replicator.problem._builder import FALLBACK_OPTIONS
 from replicator.problem._native import NativeProblem
 from replicator.solvers import SolverStats, Status
 from replicator.solvers._routing import cvxpy_fallbacks, native_fallbacks
@@ -54,7 +55,7 @@ def alternatives(
     for name in cvxpy_fallbacks("", cvx.is_qp, installed):
         if name in tried:
             continue
-        alt = cvx.solve(name, None, fallback=False)
+        alt = cvx.solve(name, FALLBACK_OPTIONS.get(name), fallback=False)
         yield replace(alt, reason=reason), cvx
 
 

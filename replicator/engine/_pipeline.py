@@ -49,6 +49,7 @@ from replicator.problem._native import NativeProblem
 from replicator.result import ReplicationResult
 from replicator.risk._base import RiskModel
 from replicator.solvers import SolverStats, Status
+from replicator.solvers._base import INTERIOR_POINT
 from replicator.solvers._routing import (
     choose_backend,
     validate_options,
@@ -278,6 +279,19 @@ class SolvePipeline:
             stats, solved = native_fallback(
                 problem, snapshot, stats, make_twin, self.conic_cvxpy_max_assets
             )
+        elif settings.fallback and stats.status is Status.FAILED:
+            # a cvxpy chain that ended in an (impossible) unboundedness claim:
+            # the solvers its certificate rule skipped get their turn
+            for alt, alt_solved in alternatives(
+                problem, snapshot, stats, make_twin, self.conic_cvxpy_max_assets
+            ):
+                attempts = (*stats.attempts, *alt.attempts)
+                if alt.status.usable:
+                    why = f"fallback after {stats.solver} returned {stats.raw_status}"
+                    stats = replace(alt, attempts=attempts, reason=why)
+                    solved = alt_solved
+                    break
+                stats = replace(stats, attempts=attempts)
         if stats.status is Status.INFEASIBLE:
             raise self._infeasible(problem, snapshot, stats, make_twin)
         if not stats.status.usable:
@@ -372,11 +386,16 @@ class SolvePipeline:
         notes = [f"{stats.solver}: {verdict.note}"]
         attempts = list(stats.attempts)
         best = (verdict.max_violation, result, verdict)
-        if settings.fallback and not stats.certified_infeasible:
+        certified = bool(stats.certified_infeasible)
+        if settings.fallback and not certified:
             for alt, alt_solved in alternatives(
                 problem, snapshot, stats, twin, self.conic_cvxpy_max_assets
             ):
                 attempts.extend(alt.attempts)
+                if alt.status is Status.INFEASIBLE and alt.solver in INTERIOR_POINT:
+                    # a certificate: the first-order solvers cannot refute it
+                    certified = True
+                    break
                 if alt.status is not Status.OPTIMAL:
                     continue
                 alt_result = self._price(priced, alt_solved, snapshot, alt)
@@ -398,7 +417,7 @@ class SolvePipeline:
                 if alt_verdict.max_violation < best[0]:
                     best = (alt_verdict.max_violation, alt_result, alt_verdict)
         failed = replace(stats, attempts=tuple(attempts))
-        if stats.certified_infeasible or best[0] > INACCURATE_MAX_VIOLATION:
+        if certified or best[0] > INACCURATE_MAX_VIOLATION:
             error = self._infeasible(
                 problem, snapshot, replace(failed, status=Status.INFEASIBLE), twin
             )

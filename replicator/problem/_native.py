@@ -331,9 +331,11 @@ class NativeProblem:
         """Scaled objective of the last solution (``OBJECTIVE_SCALE`` units)."""
         assert self._x is not None and self.data is not None
         d, x = self.data, self._x
-        # P holds the upper triangle: x'(P + P' - diag P)x / 2, without P'
-        quadratic = float(x @ (d.P @ x)) - 0.5 * float(d.P.diagonal() @ (x * x))
-        return quadratic + float(d.q @ x) + float(d.constant)
+        # P holds the upper triangle: x'(P + P' - diag P)x / 2, without P'.
+        # Elementwise products and sums, not BLAS dot: a threaded ddot took
+        # 25-45 ms per call at N=5,000 on a loaded 2-core machine.
+        Px = d.P @ x - 0.5 * d.P.diagonal() * x
+        return float(np.sum(x * Px) + np.sum(d.q * x) + d.constant)
 
     def solution(self) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(weights, trades)`` of the last solve as numpy arrays."""

@@ -462,5 +462,5 @@ class QPBuilder:
             A_cone=A_cone,
             b_cone=b_cone,
             cones=list(self._cones),
-            layout=self._record.layout(self.n, self._offsets, self._sizes),
+            layout=self._record.layout(self.n, self._offsets, self._sizes, self._cache),
         )

@@ -15,18 +15,16 @@ from replicator.qp._layout import TRADE_BLOCKS, PenaltySlack, QPLayout, RowGroup
 __all__ = ["LayoutRecorder"]
 
 
-def _diagonal(coefs: Coefs) -> bool:
-    return all(isinstance(M, Diag) for M in coefs.values())
-
-
 class LayoutRecorder:
     """Row groups and penalty slacks, in the order the builder added them."""
 
     __slots__ = ("groups", "slacks")
 
     def __init__(self, n_assets: int) -> None:
-        self.groups: list[RowGroup] = [
-            RowGroup("eq", 0, int(n_assets), "trade", TRADE_BLOCKS)
+        #: (matrix, start, stop, kind, blocks, slack) of each group: plain
+        #: tuples, made into RowGroups only when the layout changes
+        self.groups: list[tuple[Any, ...]] = [
+            ("eq", 0, int(n_assets), "trade", TRADE_BLOCKS, None)
         ]
         #: slack block -> (size, price, [(group index, entered diagonally)])
         self.slacks: dict[str, tuple[int, float, list[tuple[int, bool]]]] = {}
@@ -40,16 +38,20 @@ class LayoutRecorder:
 
         ``"link"``: an equality over ``w`` and an auxiliary block, both
         diagonal; ``"bound"``: one block entered diagonally; else
-        ``"coupling"``.
+        ``"coupling"``. (Called on every build: kept to a few type checks.)
         """
-        names = list(coefs)
-        if not _diagonal(coefs):
-            return "coupling"
-        if len(names) == 1:
-            return "bound"
-        if equality and len(names) == 2 and names[0] == "w":
-            other = names[1]
-            if other not in TRADE_BLOCKS and other not in self.slacks:
+        if len(coefs) == 1:
+            (M,) = coefs.values()
+            return "bound" if type(M) is Diag else "coupling"
+        if equality and len(coefs) == 2:
+            (a, Ma), (b, Mb) = coefs.items()
+            if (
+                a == "w"
+                and type(Ma) is Diag
+                and type(Mb) is Diag
+                and b not in TRADE_BLOCKS
+                and b not in self.slacks
+            ):
                 return "link"
         return "coupling"
 
@@ -64,15 +66,34 @@ class LayoutRecorder:
     ) -> None:
         """Record rows ``start:stop`` of ``matrix`` as one group."""
         index = len(self.groups)
-        self.groups.append(RowGroup(matrix, start, stop, kind, tuple(coefs), slack))
-        for name, M in coefs.items():
-            if name in self.slacks:
-                self.slacks[name][2].append((index, isinstance(M, Diag)))
+        self.groups.append((matrix, start, stop, kind, tuple(coefs), slack))
+        if self.slacks:
+            for name, M in coefs.items():
+                if name in self.slacks:
+                    self.slacks[name][2].append((index, isinstance(M, Diag)))
 
     def layout(
-        self, n_assets: int, offsets: dict[str, int], sizes: dict[str, int]
+        self,
+        n_assets: int,
+        offsets: dict[str, int],
+        sizes: dict[str, int],
+        cache: dict[str, Any] | None = None,
     ) -> QPLayout:
-        """Return the record of the QP built so far."""
+        """Return the record of the QP built so far.
+
+        The last record kept in ``cache`` is returned while it is the same, so
+        re-solves of one pattern share one record (solvers compare it by
+        identity first).
+        """
+        raw = (
+            int(n_assets),
+            tuple((b, off, off + sizes[b]) for b, off in offsets.items()),
+            tuple(self.groups),
+            tuple((b, s, p, tuple(e)) for b, (s, p, e) in self.slacks.items()),
+        )
+        hit = None if cache is None else cache.get("layout")
+        if hit is not None and hit[0] == raw:
+            return hit[1]
         slacks = tuple(
             PenaltySlack(
                 name,
@@ -83,12 +104,10 @@ class LayoutRecorder:
             )
             for name, (size, price, entries) in self.slacks.items()
         )
-        return QPLayout(
-            int(n_assets),
-            tuple((b, off, off + sizes[b]) for b, off in offsets.items()),
-            tuple(self.groups),
-            slacks,
-        )
+        out = QPLayout(raw[0], raw[1], tuple(RowGroup(*g) for g in self.groups), slacks)
+        if cache is not None:
+            cache["layout"] = (raw, out)
+        return out
 
 
 def merged(parts: list[tuple[Coefs, Any]]) -> dict[str, Any]:

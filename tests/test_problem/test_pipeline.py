@@ -261,3 +261,16 @@ def test_a_nearly_right_point_without_fallback_is_inaccurate_with_a_warning(
             returns=medium.returns, benchmark=medium.benchmark
         )
     assert res.status is Status.OPTIMAL_INACCURATE
+
+
+def test_an_unboundedness_claim_on_the_cvxpy_path_tries_the_skipped_solvers():
+    """Campaign seed 406: solver='PIQP' on a soft TE cap goes through cvxpy,
+    where PIQP cannot take cones and Clarabel claims unboundedness; SCS, which
+    the certificate rule skipped, finds the answer the reference finds."""
+    from ..test_properties import _cases as K
+    from ..test_properties import _reference as R
+    from ..test_properties.test_campaign import draw_problem
+
+    p, meta = draw_problem(406)
+    verdict = K.judge(p, R.solve(p), solver=meta["solver"])
+    assert verdict.ok, verdict.detail

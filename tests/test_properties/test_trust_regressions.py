@@ -105,7 +105,6 @@ def test_infeasible_message_does_not_contradict_itself():
     assert (res.weights - fixed).abs().max() <= 2e-7
 
 
-@xfail(1, "a later CLARABEL 'Solved' overrides an empty box (NoTrade on a short)")
 def test_no_trade_on_a_short_with_long_only_is_infeasible():
     """N=2, risk ~50, LongOnly + NoTrade on the name held at -6.757e-5.
 
@@ -128,7 +127,6 @@ def test_no_trade_on_a_short_with_long_only_is_infeasible():
 
 
 # ------------------------------------------------ 2. solver claims unchecked
-@xfail(2, "PIQP SOLVED trusted: the NoTrade name is traded")
 def test_piqp_solution_keeps_no_trade():
     """N=2, zero specific variance, exposures ~1e3, NoTrade on a name held at 0.
 
@@ -148,7 +146,6 @@ def test_piqp_solution_keeps_no_trade():
     assert abs(verdict.weights[0]) <= 1e-9
 
 
-@xfail(2, "PIQP SOLVED with soft penalties ~1e5 is far above the optimum")
 def test_piqp_soft_penalties_reach_the_optimum():
     """N=1, b = w0 = 1: holding still costs nothing, PIQP charges 1.8e-3.
 
@@ -172,7 +169,6 @@ def test_piqp_soft_penalties_reach_the_optimum():
     assert verdict.outcome == "verified", verdict.detail
 
 
-@xfail(2, "PIQP's residual on a hard row is priced by its soft twin")
 def test_piqp_hard_row_residual_not_charged_by_soft_twin():
     """N=1, hard and soft FullyInvested: 11.5 % above the optimum today."""
     p = F.piqp_residual_priced_by_soft_twin()
@@ -182,10 +178,6 @@ def test_piqp_hard_row_residual_not_charged_by_soft_twin():
     assert verdict.outcome == "verified", verdict.detail
 
 
-@xfail(
-    2,
-    "CLARABEL 'Solved' trusted unchecked: 0.34 % above the optimum (beyond the issue)",
-)
 def test_clarabel_soft_band_reaches_the_optimum():
     p = F.clarabel_soft_band_n1()
     ref = R.solve(p)
@@ -194,9 +186,6 @@ def test_clarabel_soft_band_reaches_the_optimum():
     assert verdict.outcome == "verified", verdict.detail
 
 
-@xfail(
-    2, "CLARABEL 'Solved' with a soft LongOnly: weights of 238, objective 12771 (new)"
-)
 def test_clarabel_soft_long_only_reaches_the_optimum():
     """Holding the benchmark is optimal (PIQP: 2e-24); CLARABEL claims 12771."""
     p = F.clarabel_soft_long_only_n13()
@@ -207,7 +196,6 @@ def test_clarabel_soft_long_only_reaches_the_optimum():
 
 
 @pytest.mark.parametrize("solver", ["auto", "CLARABEL"])
-@xfail(1, "group floors above the budget by 1.1e-5: broken by 2.2e-6, returned optimal")
 def test_group_floors_above_the_budget_are_infeasible(solver):
     p = F.infeasible_group_floors_returned()
     ref = R.solve(p)
@@ -228,7 +216,6 @@ def test_tiny_objective_scale_reaches_the_optimum():
     assert verdict.outcome == "verified", verdict.detail
 
 
-@xfail(1, "solver='PIQP' on a TE cap: SCS 'optimal' returned, cap broken (new)")
 def test_scs_answer_to_an_infeasible_te_cap_is_not_optimal():
     """N=1, NoTrade and a 0.29 % TE cap the held position cannot meet.
 
@@ -260,7 +247,6 @@ def test_scs_answer_to_an_infeasible_te_cap_is_not_optimal():
     )
 
 
-@xfail(1, "CLARABEL 'Solved' with a soft TE cap breaks a hard bound by 2.7e-6 (new)")
 def test_clarabel_soft_te_cap_keeps_hard_bounds():
     p = F.clarabel_soft_te_cap_breaks_bounds()
     ref = R.solve(p)
@@ -271,7 +257,6 @@ def test_clarabel_soft_te_cap_keeps_hard_bounds():
 
 
 # ------------------------------------------------ 4. false UnboundedError
-@xfail(4, "an infeasible problem with soft terms raises UnboundedError")
 def test_infeasible_with_soft_terms_is_not_called_unbounded():
     """NoTrade on a short name with LongOnly, soft LongOnly and budget (~1e5)."""
     p = F.infeasible_reported_unbounded()
@@ -281,7 +266,6 @@ def test_infeasible_with_soft_terms_is_not_called_unbounded():
     assert verdict.outcome == "infeasible_agreed", verdict.detail
 
 
-@xfail(4, "a bounded, feasible problem with soft terms raises UnboundedError")
 def test_soft_terms_never_unbounded():
     """FullyInvested + WeightBounds + four Soft terms (penalties ~5e4..3e6)."""
     p = F.soft_terms_false_unbounded()
@@ -309,7 +293,6 @@ def test_soft_budget_residual_is_charged():
     assert res.objective <= 1e-12
 
 
-@xfail(3, "a warm re-solve is ~3x the cold objective on the same inputs")
 def test_warm_resolve_with_soft_rows_matches_cold():
     """N=2, Soft(FullyInvested) and Soft(WeightBounds) at 5.2e4, LongOnly, a fee.
 
@@ -463,7 +446,6 @@ def test_nan_feasibility_tolerance_is_refused_or_harmless():
     assert res.turnover <= 0.1 + 1e-7
 
 
-@xfail(6, "WeightBounds rejects an empty Series as 'not a float' (new)")
 def test_empty_bound_series_bounds_nothing_or_says_empty():
     """The docstring: a Series bounds only the tickers it lists."""
     names = ["A", "B", "C"]
