@@ -42,6 +42,17 @@ LAYERS: dict[str, int] = {
     "replicator.risk": 1,
     "replicator.costs": 1,
     "replicator.constraints": 1,
+    # venue and perp terms sit with the costs and constraints; the perps'
+    # hedge helper drives a Replicator, so it and the package sit above
+    "replicator.venues": 1,
+    "replicator.derivatives": 5,
+    "replicator.derivatives._funding": 1,
+    "replicator.derivatives._margin": 1,
+    "replicator.derivatives._perp": 1,
+    "replicator.derivatives._rates": 1,
+    "replicator.derivatives._risk": 1,
+    "replicator.derivatives._spot": 1,
+    "replicator.derivatives._summary": 1,
     "replicator.solvers": 2,
     "replicator.problem": 3,
     "replicator.result": 4,

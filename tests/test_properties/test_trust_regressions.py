@@ -96,7 +96,6 @@ def test_infeasible_message_does_not_contradict_itself():
     assert "every constraint can hold" not in str(info.value)
 
 
-@xfail(1, "a later CLARABEL 'Solved' overrides an empty box (NoTrade on a short)")
 def test_no_trade_on_a_short_with_long_only_is_infeasible():
     """N=2, risk ~50, LongOnly + NoTrade on the name held at -6.757e-5.
 
@@ -119,7 +118,6 @@ def test_no_trade_on_a_short_with_long_only_is_infeasible():
 
 
 # ------------------------------------------------ 2. solver claims unchecked
-@xfail(2, "PIQP SOLVED trusted: the NoTrade name is traded")
 def test_piqp_solution_keeps_no_trade():
     """N=2, zero specific variance, exposures ~1e3, NoTrade on a name held at 0.
 
@@ -139,7 +137,6 @@ def test_piqp_solution_keeps_no_trade():
     assert abs(verdict.weights[0]) <= 1e-9
 
 
-@xfail(2, "PIQP SOLVED with soft penalties ~1e5 is far above the optimum")
 def test_piqp_soft_penalties_reach_the_optimum():
     """N=1, b = w0 = 1: holding still costs nothing, PIQP charges 1.8e-3.
 
@@ -163,7 +160,6 @@ def test_piqp_soft_penalties_reach_the_optimum():
     assert verdict.outcome == "verified", verdict.detail
 
 
-@xfail(2, "PIQP's residual on a hard row is priced by its soft twin")
 def test_piqp_hard_row_residual_not_charged_by_soft_twin():
     """N=1, hard and soft FullyInvested: 11.5 % above the optimum today."""
     p = F.piqp_residual_priced_by_soft_twin()
@@ -173,10 +169,6 @@ def test_piqp_hard_row_residual_not_charged_by_soft_twin():
     assert verdict.outcome == "verified", verdict.detail
 
 
-@xfail(
-    2,
-    "CLARABEL 'Solved' trusted unchecked: 0.34 % above the optimum (beyond the issue)",
-)
 def test_clarabel_soft_band_reaches_the_optimum():
     p = F.clarabel_soft_band_n1()
     ref = R.solve(p)
@@ -211,7 +203,6 @@ def test_tiny_objective_scale_reaches_the_optimum():
 
 
 # ------------------------------------------------ 4. false UnboundedError
-@xfail(4, "an infeasible problem with soft terms raises UnboundedError")
 def test_infeasible_with_soft_terms_is_not_called_unbounded():
     """NoTrade on a short name with LongOnly, soft LongOnly and budget (~1e5)."""
     p = F.infeasible_reported_unbounded()
@@ -221,7 +212,6 @@ def test_infeasible_with_soft_terms_is_not_called_unbounded():
     assert verdict.outcome == "infeasible_agreed", verdict.detail
 
 
-@xfail(4, "a bounded, feasible problem with soft terms raises UnboundedError")
 def test_soft_terms_never_unbounded():
     """FullyInvested + WeightBounds + four Soft terms (penalties ~5e4..3e6)."""
     p = F.soft_terms_false_unbounded()
@@ -249,7 +239,6 @@ def test_soft_budget_residual_is_charged():
     assert res.objective <= 1e-12
 
 
-@xfail(3, "a warm re-solve is ~3x the cold objective on the same inputs")
 def test_warm_resolve_with_soft_rows_matches_cold():
     """N=2, Soft(FullyInvested) and Soft(WeightBounds) at 5.2e4, LongOnly, a fee.
 
