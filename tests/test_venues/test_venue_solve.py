@@ -111,6 +111,45 @@ def test_solve_agrees_with_an_independent_formulation(market):
     assert result.weights.to_numpy() == pytest.approx(weights, abs=1e-5)
 
 
+@pytest.mark.parametrize("gas", [0.0, 200.0])
+def test_native_path_agrees_with_cvxpy_and_the_independent_formulation(market, gas):
+    """The native form (no cvxpy) reaches the cvxpy form's optimum and the model's."""
+    native = solve(market, rp.venues.VenueCost(venues(gas)), backend="native")[2]
+    via_cvxpy = solve(market, rp.venues.VenueCost(venues(gas)), backend="cvxpy")[2]
+    assert native.stats.status is rp.Status.OPTIMAL
+    assert native.stats.solver == "CLARABEL"
+    assert "assembled directly" in native.stats.route
+    assert native.objective == pytest.approx(via_cvxpy.objective, rel=1e-6)
+    assert native.weights.to_numpy() == pytest.approx(
+        via_cvxpy.weights.to_numpy(), abs=1e-5
+    )
+    if gas == 0.0:
+        value, weights = independent(market)
+        assert native.objective == pytest.approx(value, rel=1e-6)
+        assert native.weights.to_numpy() == pytest.approx(weights, abs=1e-5)
+
+
+def test_cex_venues_with_quadratic_impact_take_the_qp_route(market):
+    """No cone: the native route is the QP one, and agrees with the cvxpy path."""
+    cex = [
+        rp.venues.CEXVenue(
+            "a", TIERS, tier="base", impact="quadratic", half_spread_bps=1.0
+        ),
+        rp.venues.CEXVenue(
+            "b", TIERS, tier="vip", impact="quadratic", adv_share=0.3,
+            participation=0.05,
+        ),
+    ]  # fmt: skip
+    term = rp.venues.VenueCost(cex)
+    native = solve(market, term)[2]
+    via_cvxpy = solve(market, rp.venues.VenueCost(cex), backend="cvxpy")[2]
+    assert native.stats.solver in ("DUAL_NEWTON", "PIQP")
+    assert native.stats.status is rp.Status.OPTIMAL
+    assert native.objective == pytest.approx(via_cvxpy.objective, rel=1e-6)
+    split = rp.venues.venue_trades(native, term)
+    assert (split.abs().to_numpy() > 1e-6).any(axis=0).all()  # both venues trade
+
+
 def test_venue_trades_add_up_and_costs_match_the_twin(market):
     term = rp.venues.VenueCost(venues())
     _, _, result = solve(market, term)
