@@ -285,3 +285,29 @@ def test_exact_gas_path_refuses_many_pools(market):
     model, inputs, _ = solve(market, term)
     with pytest.raises(rp.exceptions.ConfigError, match="more than max_pools=2"):
         rp.venues.solve_exact_gas(model, term, max_pools=2, **inputs)
+
+
+def test_relaxation_gap_is_the_exact_gas_minus_the_amortized(market):
+    """The verification's gap: 0 without gas; with gas, exact minus amortized."""
+    plain = rp.venues.VenueCost(venues())
+    _, _, result = solve(market, plain)
+    snap = plain.last_snapshot
+    t = result.trades.to_numpy()
+    assert plain.relaxation_gap(t, snap) == 0.0
+    term = rp.venues.VenueCost(venues(gas=200.0))
+    _, _, result = solve(market, term)
+    snap, t = term.last_snapshot, result.trades.to_numpy()
+    book = term.book(snap)
+    x, _ = term.split(t, snap)
+    swaps = float(np.where((x != 0) & (book.gas > 0), book.gas, 0.0).sum())
+    gap = term.relaxation_gap(t, snap)
+    form = rp.venues._split.form_cost(book, t, term.gas_rates(book))
+    assert gap == pytest.approx(term.evaluate(t, snap) - form, rel=1e-12)
+    # the amortized charge is a lower bound of the gas paid per swap
+    assert swaps > 0 and gap > 0
+    fixed = rp.venues.VenueCost(venues(gas=200.0), gas_mode="fixed")
+    fixed.bind(snap)
+    no_gas = rp.venues._split.form_cost(book, t)
+    assert fixed.relaxation_gap(t, snap) == pytest.approx(
+        term.evaluate(t, snap) - no_gas, rel=1e-12
+    )
