@@ -40,6 +40,17 @@ class Cost(Term):
         """Numpy twin: the cost of ``trades`` as a fraction of NAV."""
         raise NotImplementedError
 
+    def relaxation_gap(self, trades: FloatArray, snapshot: MarketSnapshot) -> float:
+        """How much :meth:`evaluate` exceeds the cost the solver's forms charge.
+
+        0 for a cost whose cvxpy and native forms are exact (every cost but a
+        deliberate convex relaxation, e.g. :class:`~replicator.venues.VenueCost`
+        with gas amortized). The verification of a solver's objective against
+        the twins adds it to the solver's value, so that it still checks the
+        solver solved the problem it was given.
+        """
+        return 0.0
+
     def per_asset(self, trades: FloatArray, snapshot: MarketSnapshot) -> FloatArray:
         """Cost of each asset's trade (sums to :meth:`evaluate` when separable)."""
         out = np.zeros(len(trades))

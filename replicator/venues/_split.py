@@ -25,7 +25,7 @@ from replicator.exceptions import ConfigError
 from replicator.typing import BoolArray, FloatArray
 from replicator.venues._book import Segments, VenueBook
 
-__all__ = ["exact_costs", "optimal_split", "pair_costs"]
+__all__ = ["exact_costs", "form_cost", "optimal_split", "pair_costs"]
 
 _ITERATIONS = 200
 _MAX_GAS_VENUES = 6
@@ -212,3 +212,26 @@ def exact_costs(
     infeasible = ~np.isfinite(best_total)
     best_cost[infeasible[book.pair_asset]] = np.inf
     return best_x, best_cost
+
+
+def form_cost(
+    book: VenueBook,
+    trades: FloatArray,
+    rates: tuple[FloatArray, FloatArray] | None = None,
+) -> float:
+    """Cost of ``trades`` as the convex forms charge it: gas as linear rates.
+
+    ``rates`` are the amortized gas per unit traded of each pair, buy and sell
+    side (None: gas left out). Each side is split optimally with its rate.
+    """
+    t = np.asarray(trades, dtype=float)
+    total = 0.0
+    for side, sign in ((0, 1.0), (1, -1.0)):
+        part = np.where(sign * t > 0, t, 0.0)
+        if not part.any():
+            continue
+        rate = None if rates is None else rates[side]
+        x, _ = optimal_split(book, part, rate=rate)
+        extra = 0.0 if rate is None else float(rate @ np.abs(x))
+        total += float(pair_costs(book, x).sum()) + extra
+    return total

@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
+from replicator._qp import QPBuilder
 from replicator.costs._base import Cost
 from replicator.costs._market import align_series, typical_trade
 from replicator.data._snapshot import MarketSnapshot
@@ -19,7 +20,8 @@ from replicator.terms import Interval, Options, Variables
 from replicator.typing import FloatArray
 from replicator.venues._book import VenueBook, build_book
 from replicator.venues._models import CEXVenue, DEXPool
-from replicator.venues._split import exact_costs
+from replicator.venues._native import venue_qp
+from replicator.venues._split import exact_costs, form_cost
 from replicator.venues._tables import split_tables
 
 __all__ = ["VenueCost"]
@@ -83,7 +85,9 @@ class VenueCost(Cost):
     decision (``gas_mode="fixed"`` then leaves gas out of the cvxpy form, and
     ``min_trade`` holds each asset's trade at or beyond its break-even size).
     Without gas the cvxpy value at the optimum equals the twin.
-    Conic: the problem goes through cvxpy to Clarabel (no native form yet).
+    The native form (:meth:`qp`, :mod:`replicator.venues._native`) writes
+    the same problem as blocks, rows and cones: Clarabel solves it without
+    cvxpy (a QP route when every venue is a CEX with quadratic impact).
 
     Examples
     --------
@@ -315,6 +319,14 @@ class VenueCost(Cost):
         self._aux = aux
         return cp.sum(cp.hstack(cost))
 
+    supports_qp = True
+
+    def qp(self, qp: QPBuilder, snapshot: MarketSnapshot) -> None:
+        """Native form: venue trade blocks, routing rows, pool and impact cones."""
+        book = self.book(snapshot)
+        rates = self.gas_rates(book) if self.gas_mode == "amortize" else None
+        venue_qp(qp, book, typical_trade(snapshot), rates, self._minimum(snapshot))
+
     def auxiliary(self) -> list[cp.Constraint]:
         """Venue-trade split, caps, on/off switches, pool cones, minimum trades."""
         return list(self._aux)
@@ -335,3 +347,16 @@ class VenueCost(Cost):
     def evaluate(self, trades: FloatArray, snapshot: MarketSnapshot) -> float:
         """Numpy twin: the exact cost of ``trades`` at the optimal split, with gas."""
         return float(self.per_asset(trades, snapshot).sum())
+
+    def relaxation_gap(self, trades: FloatArray, snapshot: MarketSnapshot) -> float:
+        """Exact cost (:meth:`evaluate`) minus the cost the forms charge.
+
+        The forms carry gas amortized (``gas_mode="amortize"``) or not at all
+        (``"fixed"``); without gas the gap is 0. The forms' cost is priced at
+        their own optimal split (:func:`~replicator.venues._split.form_cost`).
+        """
+        book = self.book(snapshot)
+        if not (book.gas > 0).any():
+            return 0.0
+        rates = self.gas_rates(book) if self.gas_mode == "amortize" else None
+        return self.evaluate(trades, snapshot) - form_cost(book, trades, rates)

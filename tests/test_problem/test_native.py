@@ -265,6 +265,21 @@ def tracking_error_of_holdings(u) -> float:
     return float(np.sqrt(risk.evaluate(snapshot.holdings, snapshot)))
 
 
+def venue_list(pool_asset: str) -> list:
+    """Two CEXs listing every asset and one constant-product pool."""
+    tiers = (rp.venues.FeeTier("base", 0, 10, 20),)
+    return [
+        rp.venues.CEXVenue(
+            "cex_a", tiers, tier="base", half_spread_bps=2, adv_share=0.2
+        ),
+        rp.venues.CEXVenue(
+            "cex_b", tiers, tier="base", impact="quadratic", adv_share=0.1,
+            participation=0.01,
+        ),
+        rp.venues.DEXPool("amm", pool_asset, reserves=2e7, fee=0.003),
+    ]  # fmt: skip
+
+
 def conic_cases(u) -> dict[str, Problem]:
     """Terms whose native form adds cones (solved by Clarabel natively)."""
     base = [C.FullyInvested(), C.LongOnly()]
@@ -277,6 +292,15 @@ def conic_cases(u) -> dict[str, Problem]:
         # small pools: the buy limit u < r binds on the small names
         "ConstantProductAMM": _case(
             K.ConstantProductAMM(reserves=u.adv * 0.02, fee=0.003), base, **d, nav=1e9
+        ),
+        # two CEXs (3/2-power and quadratic impact, a participation cap) and a
+        # small pool on the largest name: the split and the pool cone bind
+        "VenueCost": _case(
+            rp.venues.VenueCost(venue_list(u.benchmark.idxmax())),
+            base,
+            **d,
+            adv=u.adv,
+            nav=1e9,
         ),
         # with a hard cap the objective is the fee; TE^2 is a tie-breaker
         "TrackingErrorLimit": _case(
@@ -350,6 +374,7 @@ HARD_IDS = list(SOFT_PENALTY)
 CONIC_IDS = [
     "PowerImpact",
     "ConstantProductAMM",
+    "VenueCost",
     "TrackingErrorLimit",
     "Soft(TrackingErrorLimit)",
 ]

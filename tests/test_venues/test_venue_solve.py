@@ -111,6 +111,45 @@ def test_solve_agrees_with_an_independent_formulation(market):
     assert result.weights.to_numpy() == pytest.approx(weights, abs=1e-5)
 
 
+@pytest.mark.parametrize("gas", [0.0, 200.0])
+def test_native_path_agrees_with_cvxpy_and_the_independent_formulation(market, gas):
+    """The native form (no cvxpy) reaches the cvxpy form's optimum and the model's."""
+    native = solve(market, rp.venues.VenueCost(venues(gas)), backend="native")[2]
+    via_cvxpy = solve(market, rp.venues.VenueCost(venues(gas)), backend="cvxpy")[2]
+    assert native.stats.status is rp.Status.OPTIMAL
+    assert native.stats.solver == "CLARABEL"
+    assert "assembled directly" in native.stats.route
+    assert native.objective == pytest.approx(via_cvxpy.objective, rel=1e-6)
+    assert native.weights.to_numpy() == pytest.approx(
+        via_cvxpy.weights.to_numpy(), abs=1e-5
+    )
+    if gas == 0.0:
+        value, weights = independent(market)
+        assert native.objective == pytest.approx(value, rel=1e-6)
+        assert native.weights.to_numpy() == pytest.approx(weights, abs=1e-5)
+
+
+def test_cex_venues_with_quadratic_impact_take_the_qp_route(market):
+    """No cone: the native route is the QP one, and agrees with the cvxpy path."""
+    cex = [
+        rp.venues.CEXVenue(
+            "a", TIERS, tier="base", impact="quadratic", half_spread_bps=1.0
+        ),
+        rp.venues.CEXVenue(
+            "b", TIERS, tier="vip", impact="quadratic", adv_share=0.3,
+            participation=0.05,
+        ),
+    ]  # fmt: skip
+    term = rp.venues.VenueCost(cex)
+    native = solve(market, term)[2]
+    via_cvxpy = solve(market, rp.venues.VenueCost(cex), backend="cvxpy")[2]
+    assert native.stats.solver in ("DUAL_NEWTON", "PIQP")
+    assert native.stats.status is rp.Status.OPTIMAL
+    assert native.objective == pytest.approx(via_cvxpy.objective, rel=1e-6)
+    split = rp.venues.venue_trades(native, term)
+    assert (split.abs().to_numpy() > 1e-6).any(axis=0).all()  # both venues trade
+
+
 def test_venue_trades_add_up_and_costs_match_the_twin(market):
     term = rp.venues.VenueCost(venues())
     _, _, result = solve(market, term)
@@ -246,3 +285,29 @@ def test_exact_gas_path_refuses_many_pools(market):
     model, inputs, _ = solve(market, term)
     with pytest.raises(rp.exceptions.ConfigError, match="more than max_pools=2"):
         rp.venues.solve_exact_gas(model, term, max_pools=2, **inputs)
+
+
+def test_relaxation_gap_is_the_exact_gas_minus_the_amortized(market):
+    """The verification's gap: 0 without gas; with gas, exact minus amortized."""
+    plain = rp.venues.VenueCost(venues())
+    _, _, result = solve(market, plain)
+    snap = plain.last_snapshot
+    t = result.trades.to_numpy()
+    assert plain.relaxation_gap(t, snap) == 0.0
+    term = rp.venues.VenueCost(venues(gas=200.0))
+    _, _, result = solve(market, term)
+    snap, t = term.last_snapshot, result.trades.to_numpy()
+    book = term.book(snap)
+    x, _ = term.split(t, snap)
+    swaps = float(np.where((x != 0) & (book.gas > 0), book.gas, 0.0).sum())
+    gap = term.relaxation_gap(t, snap)
+    form = rp.venues._split.form_cost(book, t, term.gas_rates(book))
+    assert gap == pytest.approx(term.evaluate(t, snap) - form, rel=1e-12)
+    # the amortized charge is a lower bound of the gas paid per swap
+    assert swaps > 0 and gap > 0
+    fixed = rp.venues.VenueCost(venues(gas=200.0), gas_mode="fixed")
+    fixed.bind(snap)
+    no_gas = rp.venues._split.form_cost(book, t)
+    assert fixed.relaxation_gap(t, snap) == pytest.approx(
+        term.evaluate(t, snap) - no_gas, rel=1e-12
+    )
