@@ -67,7 +67,9 @@ def test_every_term_has_examples():
 def snap(crypto):
     frame = D.with_perps(crypto.returns.iloc[:100], PERPS)
     w0 = pd.Series(np.linspace(0.05, 0.15, frame.shape[1]), index=frame.columns)
-    model = rp.Replicator(risk=rp.risk.SampleCovariance(), periods_per_year=365)
+    model = rp.Replicator(
+        risk_aversion=100.0, risk=rp.risk.SampleCovariance(), periods_per_year=365
+    )
     return model.prepare(frame, crypto.benchmark, w0, date=frame.index[-1])
 
 
@@ -156,6 +158,7 @@ def test_native_and_cvxpy_paths_agree(name, i, snap, crypto):
     values = []
     for backend in ("native", "cvxpy"):
         model = rp.Replicator(
+            risk_aversion=100.0,
             risk=rp.risk.SampleCovariance(),
             costs=costs,
             constraints=base,

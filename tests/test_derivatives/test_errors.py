@@ -24,6 +24,7 @@ def test_perp_symbol_already_a_column(crypto):
 
 def test_term_on_a_perp_outside_the_universe(crypto):
     model = rp.Replicator(
+        risk_aversion=100.0,
         risk=rp.risk.SampleCovariance(),
         costs=[D.FundingCarry(crypto.perps)],
         periods_per_year=365,
@@ -65,7 +66,10 @@ def test_perp_specs_checked():
 def solve_with(crypto, carry, date):
     frame = D.with_perps(crypto.returns, crypto.perps)
     model = rp.Replicator(
-        risk=rp.risk.SampleCovariance(), costs=[carry], periods_per_year=365
+        risk_aversion=100.0,
+        risk=rp.risk.SampleCovariance(),
+        costs=[carry],
+        periods_per_year=365,
     )
     return model.solve(frame, crypto.benchmark, date=date)
 
@@ -101,7 +105,9 @@ def test_funding_rate_uses_no_settlement_after_the_date(crypto):
     future = crypto.funding.copy()
     future.loc[future.index > date] = 0.05
     frame = D.with_perps(crypto.returns, crypto.perps)
-    model = rp.Replicator(risk=rp.risk.SampleCovariance(), periods_per_year=365)
+    model = rp.Replicator(
+        risk_aversion=100.0, risk=rp.risk.SampleCovariance(), periods_per_year=365
+    )
     snap = model.prepare(frame, crypto.benchmark, date=date)
     a = D.FundingCarry(crypto.perps, rates=crypto.funding).annual_rates(snap)
     b = D.FundingCarry(crypto.perps, rates=future).annual_rates(snap)

@@ -35,6 +35,7 @@ def two_coins(seed=3, n_days=200, basis_vol=0.0):
 
 
 def model_for(frame, perps, costs, extra=(), **kw):
+    kw.setdefault("risk_aversion", 100.0)  # written for the earlier default
     return rp.Replicator(
         risk=rp.risk.SampleCovariance(),
         costs=costs,
@@ -135,7 +136,9 @@ def test_margin_holds_and_binds_when_leverage_is_cheap(backend):
     )
     w = res.weights
     margin = D.MarginRequirement(perps)
-    model = rp.Replicator(risk=rp.risk.SampleCovariance(), periods_per_year=365)
+    model = rp.Replicator(
+        risk_aversion=100.0, risk=rp.risk.SampleCovariance(), periods_per_year=365
+    )
     snap = model.prepare(D.with_perps(spot, perps), BENCH, book)
     lhs, rhs = margin.evaluate(w.to_numpy(), w.to_numpy(), snap)
     assert lhs[0] <= rhs[0] + TOL
@@ -226,6 +229,7 @@ def test_hedge_of_a_long_tail_basket_with_btc_and_eth_perps(crypto):
         risk=rp.risk.SampleCovariance(),
         costs=[D.FundingCarry(crypto.perps, rates=crypto.funding)],
         date=fit.index[-1],
+        risk_aversion=100.0,  # written for the earlier default
     )
     w = res.weights
     assert w[tail].to_numpy() == pytest.approx(book.to_numpy(), abs=1e-8)
@@ -256,6 +260,7 @@ def test_perp_is_shorted_where_spot_cannot_be():
     frame = D.with_perps(spot, perps)
     fee = D.perp_fees(frame.columns, perps, pd.Series({"BTC": 5, "ETH": 5, "X": 1000}))
     model = rp.Replicator(
+        risk_aversion=100.0,
         risk=D.PerpRisk(rp.risk.SampleCovariance(), perps),
         costs=[rp.costs.ProportionalFee(bps=fee), D.FundingCarry(perps, rate_8h=0.0)],
         constraints=[D.SpotLongOnly(perps), D.MarginRequirement(perps)],

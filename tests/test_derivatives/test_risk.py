@@ -75,6 +75,7 @@ def test_a_factor_model_with_perp_risk_substitutes_the_perp():
         ("tied", D.PerpRisk(rp.risk.StatisticalFactor(n_factors=1), perps)),
     ):
         model = rp.Replicator(
+            risk_aversion=100.0,
             risk=risk,
             costs=[rp.costs.ProportionalFee(bps=fee)],
             constraints=[D.SpotLongOnly(perps), D.MarginRequirement(perps)],
@@ -97,9 +98,13 @@ def test_returns_only_mode_keeps_the_spot_tracking_error():
     w = pd.Series({"BTC": 0.5, "ETH": 0.3, "BTC-PERP": 0.1, "ETH-PERP": 0.1})
     spot_equiv = pd.Series({"BTC": 0.6, "ETH": 0.4})
     tied = rp.Replicator(
-        risk=D.PerpRisk(rp.risk.SampleCovariance(), perps), periods_per_year=365
+        risk_aversion=100.0,
+        risk=D.PerpRisk(rp.risk.SampleCovariance(), perps),
+        periods_per_year=365,
     )
-    plain = rp.Replicator(risk=rp.risk.SampleCovariance(), periods_per_year=365)
+    plain = rp.Replicator(
+        risk_aversion=100.0, risk=rp.risk.SampleCovariance(), periods_per_year=365
+    )
     snap_t = tied.prepare(frame, index, w)
     snap_p = plain.prepare(frame[["BTC", "ETH"]], index, spot_equiv)
     te_t = tied.risk.evaluate(w.reindex(snap_t.assets).to_numpy(), snap_t)

@@ -826,6 +826,7 @@ def test_auto_backend_routing(medium):
     last = {}
 
     def routed(costs, **kw):
+        kw.setdefault("risk_aversion", 100.0)  # the setting this was written for
         model = rp.Replicator(risk=factor_risk(), costs=costs, constraints=cons, **kw)
         res = last["stats"] = model.solve(**data).stats
         return getattr(model._compiled, "native", False), res.solver

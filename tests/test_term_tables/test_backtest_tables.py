@@ -31,6 +31,7 @@ def venue_backtest():
         ]
     )
     model = rp.Replicator(
+        risk_aversion=100.0,
         risk=rp.risk.SampleCovariance(),
         costs=[term],
         constraints=[rp.constraints.FullyInvested(), rp.constraints.LongOnly()],

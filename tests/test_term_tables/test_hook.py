@@ -33,6 +33,7 @@ class TaggedFee(rp.costs.ProportionalFee):
 @pytest.fixture(scope="module")
 def solved(small):
     model = rp.Replicator(
+        risk_aversion=100.0,
         risk=rp.risk.SampleCovariance(),
         costs=[TaggedFee(bps=10), TaggedFee(bps=10)],
         constraints=[rp.constraints.FullyInvested(), rp.constraints.LongOnly()],
@@ -80,7 +81,7 @@ def test_tables_in_to_dict_and_html(solved):
 
 
 def test_no_terms_tables_and_cash_unchanged(small):
-    res = rp.Replicator(risk=rp.risk.SampleCovariance()).solve(
+    res = rp.Replicator(risk_aversion=100.0, risk=rp.risk.SampleCovariance()).solve(
         returns=small.returns, benchmark=small.benchmark
     )
     assert res.tables == {} and res.to_dict()["tables"] == {}

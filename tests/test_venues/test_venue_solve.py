@@ -45,6 +45,7 @@ def venues(gas=0.0):
 
 def solve(market, term, **kwargs):
     model = rp.Replicator(
+        risk_aversion=kwargs.pop("risk_aversion", 100.0),
         risk=rp.risk.Covariance(market["cov"]),
         costs=[term],
         constraints=[rp.constraints.FullyInvested(), rp.constraints.LongOnly()],
@@ -239,6 +240,7 @@ def test_backtest_ledger_charges_venue_costs(small):
         ]
     )
     model = rp.Replicator(
+        risk_aversion=100.0,
         risk=rp.risk.StatisticalFactor(n_factors=2),
         costs=[term],
         constraints=[rp.constraints.FullyInvested(), rp.constraints.LongOnly()],
