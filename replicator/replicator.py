@@ -45,11 +45,13 @@ class Replicator:
         year of cost drag is worth removing a tracking error of 1 %.
     horizon : float, default 1
         Holding horizon ``H`` in years over which one-off costs are amortized.
-    periods_per_year : float or None, default 252
+    periods_per_year : float or None, default None
         Annualization of the risk model: 252 for equities, 365 for crypto.
-        None: inferred from the calendar of the returns at the first
-        ``prepare``/``solve`` (a 7-day week: 365; business days: 252; see
-        :func:`replicator._periods.infer_periods_per_year`).
+        None: inferred from the calendar of the returns at each
+        ``prepare``/``solve`` (a 7-day week: 365; business days: 252; weekly
+        52, monthly 12; see :func:`replicator._periods.infer_periods_per_year`)
+        and stored in ``periods_per_year_``. Without returns (a risk model
+        given directly) nothing is annualized from data and 252 is recorded.
     solver : str, default "auto"
         "auto" solves QPs (linear and quadratic terms only) on the directly
         assembled problem with the dual Newton method when it recognizes their
@@ -104,7 +106,7 @@ class Replicator:
         *,
         risk_aversion: float = 1.0,
         horizon: float = 1.0,
-        periods_per_year: float | None = 252.0,
+        periods_per_year: float | None = None,
         solver: str = "auto",
         solver_options: dict[str, Any] | None = None,
         fallback: bool = True,
@@ -199,11 +201,19 @@ class Replicator:
             raise DataError(
                 f"benchmark must be a pandas Series; got {type(benchmark).__name__}."
             )
-        self.periods_per_year_ = (
-            infer_periods_per_year(None if returns is None else returns.index)
-            if self.periods_per_year is None
-            else float(self.periods_per_year)
-        )
+        # The calendar is inferred before the inputs are aligned, but a more
+        # specific error about them (text dates, too few observations) is
+        # raised first: the inference's own error waits until the end.
+        undetermined = None
+        if self.periods_per_year is not None:
+            self.periods_per_year_ = float(self.periods_per_year)
+        elif returns is None:  # a risk model given directly: nothing to annualize
+            self.periods_per_year_ = 252.0
+        else:
+            try:
+                self.periods_per_year_ = infer_periods_per_year(returns.index)
+            except DataError as exc:
+                self.periods_per_year_, undetermined = 252.0, exc
         known = self._known_assets(returns)
         snapshot, bench_returns = build_snapshot(
             returns,
@@ -222,6 +232,8 @@ class Replicator:
         )
         if fit:
             self._fit_risk(returns, bench_returns, snapshot.assets)
+        if undetermined is not None:
+            raise undetermined
         return snapshot
 
     def _fitted(self) -> bool:

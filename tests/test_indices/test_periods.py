@@ -55,3 +55,31 @@ def test_replicator_infers_from_the_returns():
         periods_per_year=365.0,
     ).solve(returns=R, benchmark=b)
     np.testing.assert_allclose(res.weights, ref.weights, atol=1e-9)
+
+
+def test_the_default_infers_the_calendar_of_the_returns():
+    """Not given (the default), periods_per_year follows the data: 365 for 24/7."""
+    rng = np.random.default_rng(1)
+    days = pd.date_range("2021-01-01", periods=90, freq="D")
+    R = pd.DataFrame(rng.normal(0, 0.02, (90, 3)), index=days, columns=list("ABC"))
+    model = rp.Replicator(risk=rp.risk.SampleCovariance())
+    model.solve(returns=R, benchmark=pd.Series(1 / 3, index=list("ABC")))
+    assert model.periods_per_year is None
+    assert model.periods_per_year_ == 365.0
+    model.solve(
+        returns=R[R.index.day_of_week < 5],
+        benchmark=pd.Series(1 / 3, index=list("ABC")),
+    )
+    assert model.periods_per_year_ == 252.0  # re-inferred per solve
+
+
+def test_returns_without_dates_need_periods_per_year():
+    rng = np.random.default_rng(2)
+    R = pd.DataFrame(rng.normal(0, 0.02, (60, 3)), columns=list("ABC"))
+    b = pd.Series(1 / 3, index=list("ABC"))
+    with pytest.raises(DataError, match="Give periods_per_year"):
+        rp.Replicator(risk=rp.risk.SampleCovariance()).solve(returns=R, benchmark=b)
+    res = rp.Replicator(risk=rp.risk.SampleCovariance(), periods_per_year=252).solve(
+        returns=R, benchmark=b
+    )
+    assert res.status is rp.Status.OPTIMAL
