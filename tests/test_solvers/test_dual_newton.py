@@ -15,7 +15,7 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 import replicator as rp
@@ -524,8 +524,13 @@ def test_synthetic_qps_solved_exactly_or_declined(seed, n, k, with_z, impact):
         assert out.raw_status.startswith("declined: not converged")
         return
     check_feasible(d, out.x)
-    ref = reference_objective(d)
-    assert d.objective(out.x) == pytest.approx(ref, rel=1e-8, abs=1e-10)
+    ref = make_native_solver("CLARABEL", TIGHT_CLARABEL, 0).solve(d)
+    # The reference itself stalls on rare draws (InsufficientProgress at the
+    # tight tolerances: seeds 22606 and 52958 were seen); such a draw has no
+    # reference to compare with, so it is rejected, not passed.
+    if ref.status is not Status.OPTIMAL:
+        reject()
+    assert d.objective(out.x) == pytest.approx(d.objective(ref.x), rel=1e-8, abs=1e-10)
 
 
 def test_synthetic_qps_are_nearly_all_solved():
