@@ -37,7 +37,7 @@ from replicator.data._snapshot import MarketSnapshot
 from replicator.engine import _failures as failures
 from replicator.engine._failures import INACCURATE_MAX_VIOLATION
 from replicator.engine._fallback import alternatives, native_fallback
-from replicator.engine._verify import verify
+from replicator.engine._verify import FEASIBILITY_TOL, verify
 from replicator.exceptions import (
     ConfigError,
     InaccurateSolutionWarning,
@@ -303,6 +303,11 @@ class SolvePipeline:
         if result.stats.status is Status.OPTIMAL_INACCURATE:
             when = f" on {snapshot.date}" if snapshot.date is not None else ""
             failures.check_inaccurate(result, constraints, when)
+            if any(
+                not k.is_soft and r.max_violation > FEASIBILITY_TOL * (1 + abs(r.limit))
+                for k, r in zip(constraints, result.constraints, strict=True)
+            ):
+                self._refuse_if_infeasible(problem, snapshot, result.stats, make_twin)
             stats = result.stats
             why = (
                 f"a point that failed verification ({stats.verification})"
@@ -338,6 +343,21 @@ class SolvePipeline:
     ) -> ReplicationResult:
         w, t = solved.solution()
         return build_result(priced, solved, snapshot, w, t, stats)  # type: ignore[arg-type]
+
+    def _refuse_if_infeasible(
+        self, problem: Problem, snapshot: MarketSnapshot, stats: SolverStats, twin: Any
+    ) -> None:
+        """Raise the diagnosis' InfeasibleError when it names a conflict.
+
+        A point that breaks a hard row by less than an inaccurate answer may
+        is still no answer to a problem that cannot be solved: the elastic
+        diagnosis decides before such a point is returned with a warning.
+        """
+        error = self._infeasible(
+            problem, snapshot, replace(stats, status=Status.INFEASIBLE), twin
+        )
+        if isinstance(error, InfeasibleError) and error.conflicts:
+            raise error
 
     def _verified(
         self,
@@ -431,6 +451,7 @@ class SolvePipeline:
             if isinstance(error, InfeasibleError) and error.conflicts:
                 raise error
             raise failures.unverified(snapshot, failed, notes)
+        self._refuse_if_infeasible(problem, snapshot, failed, twin)
         _, result, verdict = best
         inaccurate = replace(
             result.stats,

@@ -235,3 +235,16 @@ def test_long_campaign(request):
     assert not failures, (
         f"{len(failures)} failures: {collections.Counter(f[1] for f in failures)}"
     )
+
+
+def test_inaccurate_point_of_an_infeasible_problem_is_not_returned():
+    """Seed 5157 of the long campaign (explicit PIQP, caps too low, N=21).
+
+    PIQP stopped "inaccurate" at a point breaking WeightBounds by 7.3e-7
+    (scaled), and that point came back as ``optimal_inaccurate`` with a
+    warning. A point that breaks a hard row is no answer to a problem the
+    elastic diagnosis finds infeasible: the outcome must be a typed error.
+    """
+    p, meta = draw_problem(5157)
+    verdict = K.judge(p, R.solve(p), solver=meta["solver"])
+    assert verdict.ok, verdict.detail
