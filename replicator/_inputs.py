@@ -207,7 +207,12 @@ def user_labels(assets: pd.Index, sources: Sequence[Any]) -> pd.Index | None:
     for src in sources:
         if src is None:
             continue
-        idx = src.index if isinstance(src, pd.Series) else pd.Index(list(src))
+        if isinstance(src, pd.Series):
+            idx = src.index
+        elif isinstance(src, pd.Index):  # no copy: this runs on every solve
+            idx = src
+        else:
+            idx = pd.Index(list(src))
         if idx.dtype.kind in "iu":
             found.update((str(x), x) for x in idx.tolist())
     if not found:
