@@ -3,7 +3,7 @@
 Problem: factor model (k=10), budget, long-only, per-asset caps, turnover limit
 and a 5 bp proportional fee (the ``engine`` variant), solved with
 ``solver="auto"`` (natively assembled; the dual Newton method of
-:mod:`replicator.solvers._dual_newton`, PIQP when it declines) and the default
+:mod:`replicator.solvers.dual_newton`, PIQP when it declines) and the default
 fallback, each size in a fresh process.
 
 Targets:

@@ -56,7 +56,7 @@ class Replicator:
         "auto" solves QPs (linear and quadratic terms only) on the directly
         assembled problem with the dual Newton method when it recognizes their
         structure (separable per asset plus a few coupling rows; see
-        :mod:`replicator.solvers._dual_newton`) and with PIQP otherwise, and
+        :mod:`replicator.solvers.dual_newton`) and with PIQP otherwise, and
         conic problems (power, AMM, TE cap) with Clarabel; or a solver name
         ("DUAL_NEWTON", "PIQP", "OSQP", "CLARABEL" run natively on QPs; any
         cvxpy solver runs through cvxpy).

@@ -251,7 +251,7 @@ class Term:
         """Write the snapshot's numbers into this term's Parameters."""
 
     def qp(self, qp: Any, snapshot: MarketSnapshot) -> None:
-        """Add this term to a :class:`~replicator._qp.QPBuilder`.
+        """Add this term to a :class:`~replicator.qp.QPBuilder`.
 
         The native twin of the cvxpy form, for terms with ``supports_qp``:
         the same function of ``w`` (and the trades ``buy - sell``), written as

@@ -92,8 +92,8 @@ def without_dual_newton(monkeypatch) -> str:
     Returns the entry the decline leaves in ``SolverStats.attempts``.
     """
     from replicator.solvers import Status
-    from replicator.solvers._dual_newton import DualNewton
     from replicator.solvers._native import NativeOutcome
+    from replicator.solvers.dual_newton import DualNewton
 
     def declined(self, d):
         return NativeOutcome(

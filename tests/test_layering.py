@@ -9,7 +9,7 @@ The layers, in the order data flows:
 
 0. ``base``: exceptions, typing, measures, the data layer, input checks and
    the index builder (benchmark weights from market data);
-1. ``terms``: the term vocabulary (``terms``, ``_qp``) and the risk models,
+1. ``terms``: the term vocabulary (``terms``, ``qp``) and the risk models,
    costs and constraints;
 2. ``solvers``: the finance-free solver adapters and the router (they see a
    QP or a cvxpy problem, never a term);
@@ -45,7 +45,6 @@ LAYERS: dict[str, int] = {
     "replicator._periods": 0,
     "replicator.indices": 0,
     "replicator.terms": 1,
-    "replicator._qp": 1,
     "replicator.qp": 1,
     "replicator.risk": 1,
     "replicator.costs": 1,

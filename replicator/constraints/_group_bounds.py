@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from replicator._qp import QPBuilder
 from replicator.constraints._base import (
     Constraint,
     Kind,
@@ -21,6 +20,7 @@ from replicator.constraints._base import (
 from replicator.data._snapshot import MarketSnapshot
 from replicator.data._validate import format_items
 from replicator.exceptions import ConfigError, DataError, ModelError
+from replicator.qp import QPBuilder
 from replicator.terms import Interval, Variables
 from replicator.typing import FloatArray
 

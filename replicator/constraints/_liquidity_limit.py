@@ -5,7 +5,6 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 
-from replicator._qp import QPBuilder
 from replicator.constraints._base import (
     BIG,
     Constraint,
@@ -16,6 +15,7 @@ from replicator.constraints._base import (
 from replicator.data._snapshot import MarketSnapshot
 from replicator.data._validate import format_items
 from replicator.exceptions import DataError
+from replicator.qp import QPBuilder
 from replicator.terms import Interval, Options, Variables
 from replicator.typing import FloatArray
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 
-from replicator._qp import QPBuilder
 from replicator.constraints._base import Constraint, RowInfo, asset_labels
 from replicator.data._snapshot import MarketSnapshot
+from replicator.qp import QPBuilder
 from replicator.terms import Variables
 from replicator.typing import FloatArray
 

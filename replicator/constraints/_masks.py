@@ -10,7 +10,6 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from replicator._qp import QPBuilder
 from replicator.constraints._base import (
     Constraint,
     Kind,
@@ -21,6 +20,7 @@ from replicator.constraints._base import (
 from replicator.data._snapshot import MarketSnapshot
 from replicator.data._validate import format_items
 from replicator.exceptions import ConfigError, DataError
+from replicator.qp import QPBuilder
 from replicator.terms import Options, Variables
 from replicator.typing import FloatArray
 

@@ -9,7 +9,6 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from replicator._qp import QPBuilder
 from replicator.constraints._base import (
     BINDING_TOL,
     Constraint,
@@ -18,6 +17,7 @@ from replicator.constraints._base import (
 )
 from replicator.data._snapshot import MarketSnapshot
 from replicator.exceptions import ConfigError
+from replicator.qp import QPBuilder
 from replicator.terms import Interval, Variables
 from replicator.typing import BoolArray, FloatArray
 

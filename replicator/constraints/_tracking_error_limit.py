@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 import cvxpy as cp
 import numpy as np
 
-from replicator._qp import QPBuilder, diagonal
 from replicator.constraints._base import BINDING_TOL, Constraint, ConstraintReport
 from replicator.data._snapshot import MarketSnapshot
 from replicator.exceptions import ModelError
+from replicator.qp import QPBuilder, diagonal
 from replicator.terms import Interval, Variables
 from replicator.typing import FloatArray
 

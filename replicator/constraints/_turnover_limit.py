@@ -5,10 +5,10 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 
-from replicator._qp import QPBuilder
 from replicator.constraints._base import Constraint
 from replicator.data._snapshot import MarketSnapshot
 from replicator.measures import turnover
+from replicator.qp import QPBuilder
 from replicator.terms import Interval, Variables
 from replicator.typing import FloatArray
 

@@ -8,7 +8,6 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from replicator._qp import QPBuilder
 from replicator.constraints._base import (
     Constraint,
     RowInfo,
@@ -19,6 +18,7 @@ from replicator.constraints._base import (
 from replicator.data._snapshot import MarketSnapshot
 from replicator.data._validate import format_items
 from replicator.exceptions import ConfigError
+from replicator.qp import QPBuilder
 from replicator.terms import Interval, Variables
 from replicator.typing import BoolArray, FloatArray
 

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from replicator._qp import QPBuilder, diagonal
 from replicator.costs._base import Cost
 from replicator.costs._market import align_series, per_asset_values, typical_trade
 from replicator.data._snapshot import MarketSnapshot
 from replicator.data._validate import format_items
 from replicator.exceptions import DataError
+from replicator.qp import QPBuilder, diagonal
 from replicator.terms import Interval, Variables
 from replicator.typing import FloatArray
 

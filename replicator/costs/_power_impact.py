@@ -8,10 +8,10 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from replicator._qp import QPBuilder, diagonal
 from replicator.costs._base import Cost
 from replicator.costs._market import impact_inputs, per_asset_values, typical_trade
 from replicator.data._snapshot import MarketSnapshot
+from replicator.qp import QPBuilder, diagonal
 from replicator.terms import Interval, Variables
 from replicator.typing import FloatArray
 

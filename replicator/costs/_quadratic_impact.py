@@ -8,11 +8,11 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from replicator._qp import QPBuilder
 from replicator.costs._base import Cost
 from replicator.costs._market import impact_inputs, per_asset_values
 from replicator.data._snapshot import MarketSnapshot
 from replicator.exceptions import ConfigError
+from replicator.qp import QPBuilder
 from replicator.terms import Interval, Variables
 from replicator.typing import FloatArray
 

@@ -8,7 +8,6 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from replicator._qp import QPBuilder
 from replicator.constraints._base import Kind
 from replicator.costs._base import Cost
 from replicator.data._snapshot import MarketSnapshot
@@ -23,6 +22,7 @@ from replicator.derivatives._rates import (
 )
 from replicator.derivatives._tables import funding_tables
 from replicator.exceptions import DataError
+from replicator.qp import QPBuilder
 from replicator.terms import Interval, Variables
 from replicator.typing import BoolArray, FloatArray
 

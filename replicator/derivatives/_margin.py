@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from replicator._qp import QPBuilder, diagonal
 from replicator.constraints._base import Constraint
 from replicator.data._snapshot import MarketSnapshot
 from replicator.derivatives._funding import PERPS_RULE, perp_positions
 from replicator.derivatives._perp import Perp, as_perps
 from replicator.derivatives._tables import margin_tables
 from replicator.exceptions import ConfigError
+from replicator.qp import QPBuilder, diagonal
 from replicator.terms import Interval, Variables
 from replicator.typing import BoolArray, FloatArray
 

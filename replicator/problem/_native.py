@@ -1,7 +1,7 @@
 r"""The replication QP without cvxpy: assembled by the terms, solved directly.
 
 Used when every term is linear or quadratic and describes itself to a
-:class:`~replicator._qp.QPBuilder` (its ``qp`` method). The problem is
+:class:`~replicator.qp.QPBuilder` (its ``qp`` method). The problem is
 the one :class:`~replicator.problem._builder.CompiledProblem` builds with
 cvxpy, term for term:
 
@@ -25,12 +25,12 @@ from functools import partial
 
 import numpy as np
 
-from replicator._qp import QPBuilder, QPData
 from replicator.constraints._base import Constraint
 from replicator.costs._base import Cost
 from replicator.data._snapshot import MarketSnapshot
 from replicator.exceptions import ConfigError
 from replicator.problem._builder import OBJECTIVE_SCALE
+from replicator.qp import QPBuilder, QPData
 from replicator.risk._base import RiskModel
 from replicator.solvers import SolverStats, Status, fall_back
 from replicator.solvers._native import make_native_solver

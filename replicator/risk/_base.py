@@ -31,10 +31,10 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from replicator._qp import QPBuilder, diagonal
 from replicator.data._snapshot import MarketSnapshot
 from replicator.data._validate import format_items, validate_returns
 from replicator.exceptions import DataError, MissingAssetsError, ModelError
+from replicator.qp import QPBuilder, diagonal
 from replicator.terms import Term, Variables
 from replicator.typing import FloatArray
 

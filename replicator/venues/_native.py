@@ -42,7 +42,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from replicator._qp import QPBuilder, diagonal
+from replicator.qp import QPBuilder, diagonal
 from replicator.typing import FloatArray
 from replicator.venues._book import VenueBook
 

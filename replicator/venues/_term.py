@@ -11,11 +11,11 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from replicator._qp import QPBuilder
 from replicator.costs._base import Cost
 from replicator.costs._market import align_series, typical_trade
 from replicator.data._snapshot import MarketSnapshot
 from replicator.exceptions import ConfigError, DataError
+from replicator.qp import QPBuilder
 from replicator.terms import Interval, Options, Variables
 from replicator.typing import FloatArray
 from replicator.venues._book import VenueBook, build_book

@@ -481,7 +481,11 @@ def test_tune_command(write_config, tmp_path):
     out = tmp_path / "tune"
     res = invoke("tune", write_config(cfg), "--out", out)
     assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in out.iterdir()) == ["tune.csv", "tune.json", "tune.png"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "tune.csv",
+        "tune.json",
+        "tune.png",
+    ]
     payload = json.loads((out / "tune.json").read_text())
     assert payload["risk"].startswith("StatisticalFactor")
     assert payload["risk_aversion"] in (0.1, 100)

@@ -18,7 +18,7 @@ import pytest
 import scipy.sparse as sp
 
 import replicator as rp
-from replicator._qp import QPBuilder, QPData, diagonal
+from replicator.qp import QPBuilder, QPData, diagonal
 from replicator.solvers import Status
 from replicator.solvers import _native as native_solvers
 

@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 import replicator as rp
 from replicator.exceptions import ConfigError, InfeasibleError
 from replicator.solvers import Status
-from replicator.solvers._dual_newton import (
+from replicator.solvers._native import make_native_solver
+from replicator.solvers.dual_newton import (
     SOFT_ROUND,
     DualNewton,
     NotSeparable,
     analyze,
 )
-from replicator.solvers._native import make_native_solver
 
 C, K = rp.constraints, rp.costs
 
@@ -450,7 +450,7 @@ def synthetic_qp(seed: int, n: int, k: int, with_z: bool, impact: bool):
     (priced slacks, the Soft wrapper's form) are set so that ``w_f`` breaks
     them.
     """
-    from replicator._qp import QPBuilder, diagonal
+    from replicator.qp import QPBuilder, diagonal
 
     rng = np.random.default_rng(seed)
     w0 = rng.dirichlet(np.ones(n))
